@@ -1,0 +1,31 @@
+#pragma once
+// The agent as a whole: PID-1 duties (reaping, signal forwarding, exit status), the main process,
+// and the server through which exec and attach sessions arrive.
+
+#include <memory>
+#include <string>
+
+#include "agent/connection.h"
+#include "agent/log.h"
+#include "agent/main_process.h"
+#include "agent/server.h"
+
+namespace sockerless::agent {
+
+struct AgentConfig {
+    ServerConfig server;
+    MainConfig main;
+    std::string port_file;  // when set, the bound port is written here once listening
+    LogLevel log_level = LogLevel::info;
+};
+
+// Reads SOCKERLESS_AGENT_* settings from the environment into `config` (flags applied later win).
+Status apply_environment(AgentConfig& config);
+
+// Runs until the agent should exit; returns its exit status.
+int run_agent(AgentConfig config);
+
+// Copies the running binary to `destination` (mode 0755), for init containers.
+Status install_self(const std::string& destination);
+
+}  // namespace sockerless::agent

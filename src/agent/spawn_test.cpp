@@ -1,0 +1,2 @@
+#include "agent/user.h"
+#include <gtest/gtest.h>
