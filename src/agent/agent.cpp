@@ -134,6 +134,11 @@ Status apply_environment(AgentConfig& config) {
 
 int run_agent(AgentConfig config) {
     set_log_level(config.log_level);
+    // Descriptors 0-2 must exist: otherwise pipes created later take those numbers and a child's
+    // dup2 onto its stdio would clobber them.
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    }
     ::signal(SIGPIPE, SIG_IGN);
     if (::getpid() != 1) {
         // Not PID 1 (tests, or a runtime with its own init): still become the reaper of orphans.

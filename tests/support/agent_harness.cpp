@@ -43,6 +43,7 @@ void write_file(const fs::path& path, std::string_view content) {
 
 std::string agent_binary() { return SOCKERLESS_AGENT_BIN; }
 std::string repo_root() { return SOCKERLESS_SOURCE_DIR; }
+bool agent_is_static() { return SOCKERLESS_AGENT_IS_STATIC != 0; }
 
 AgentProcess::AgentProcess(AgentOptions options) {
     if (options.with_token) token_ = *random_hex_token(32);

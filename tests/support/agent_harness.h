@@ -116,6 +116,8 @@ Collected exec_collect(boost::asio::io_context& io, const std::shared_ptr<agentc
                        agentproto::ExecRequest request);
 
 std::string agent_binary();
+// False in the sanitizer build, whose agent is dynamically linked.
+bool agent_is_static();
 std::string repo_root();
 
 }  // namespace sockerless::testing
