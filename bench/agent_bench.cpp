@@ -33,7 +33,10 @@ struct Stats {
 
 Stats summarize(std::vector<double> us) {
     std::sort(us.begin(), us.end());
-    auto at = [&](double q) { return us[std::min(us.size() - 1, static_cast<std::size_t>(q * us.size()))]; };
+    auto at = [&](double q) {
+        auto index = static_cast<std::size_t>(q * static_cast<double>(us.size()));
+        return us[std::min(us.size() - 1, index)];
+    };
     return {at(0.5), at(0.99)};
 }
 
@@ -47,7 +50,8 @@ double fork_exec_wait_us(const char* path) {
     return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
 }
 
-asio::awaitable<double> exec_true_us(std::shared_ptr<agentclient::Connection> conn, agentproto::ExecRequest req) {
+asio::awaitable<double> exec_true_us(std::shared_ptr<agentclient::Connection> conn,
+                                     agentproto::ExecRequest req) {
     auto t0 = Clock::now();
     auto session = co_await conn->exec(std::move(req));
     if (!session) throw std::runtime_error(session.error().message);
@@ -56,7 +60,8 @@ asio::awaitable<double> exec_true_us(std::shared_ptr<agentclient::Connection> co
     co_return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
 }
 
-asio::awaitable<std::size_t> drain(std::shared_ptr<agentclient::Connection> conn, agentproto::ExecRequest req) {
+asio::awaitable<std::size_t> drain(std::shared_ptr<agentclient::Connection> conn,
+                                   agentproto::ExecRequest req) {
     auto session = co_await conn->exec(std::move(req));
     if (!session) throw std::runtime_error(session.error().message);
     std::size_t total = 0;
@@ -80,10 +85,11 @@ double pipe_cat_seconds(const std::string& file, std::size_t expect) {
     pid_t pid = 0;
     posix_spawnp(&pid, "cat", &fa, nullptr, argv, environ);
     close(fds[1]);
-    std::vector<char> buf(256 * 1024);
+    std::vector<char> buf(std::size_t{256} * 1024);
     std::size_t total = 0;
     ssize_t n;
-    while ((n = read(fds[0], buf.data(), buf.size())) > 0) total += static_cast<std::size_t>(n);
+    while ((n = read(fds[0], buf.data(), buf.size())) > 0)
+        total += static_cast<std::size_t>(n);
     close(fds[0]);
     int status = 0;
     waitpid(pid, &status, 0);
@@ -108,7 +114,8 @@ int main(int argc, char** argv) {
     std::size_t megabytes = 1024;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (std::strcmp(argv[i], "--iterations") == 0) iterations = std::atoi(argv[i + 1]);
-        if (std::strcmp(argv[i], "--megabytes") == 0) megabytes = std::strtoul(argv[i + 1], nullptr, 10);
+        if (std::strcmp(argv[i], "--megabytes") == 0)
+            megabytes = std::strtoul(argv[i + 1], nullptr, 10);
     }
     sockerless::testing::AgentProcess agent({.agent_args = {"--keep-alive"}});
     asio::io_context io;
@@ -139,8 +146,10 @@ int main(int argc, char** argv) {
         std::ofstream out(file, std::ios::binary);
         std::vector<char> block(1 << 20);
         std::mt19937_64 rng(42);
-        for (auto& c : block) c = static_cast<char>(rng());
-        for (std::size_t i = 0; i < megabytes; ++i) out.write(block.data(), static_cast<std::streamsize>(block.size()));
+        for (auto& c : block)
+            c = static_cast<char>(rng());
+        for (std::size_t i = 0; i < megabytes; ++i)
+            out.write(block.data(), static_cast<std::streamsize>(block.size()));
     }
     std::size_t bytes = megabytes << 20;
     pipe_cat_seconds(file, bytes);  // warm the page cache
@@ -154,15 +163,16 @@ int main(int argc, char** argv) {
 
     std::printf("agent benchmarks (%d iterations, %zu MiB)\n", iterations, megabytes);
     std::printf("%-44s %12s %12s %10s\n", "measure", "agent", "baseline", "ratio");
-    std::printf("%-44s %10.1fus %10.1fus %9.2fx\n", "exec `true` round trip, median", a.median_us, d.median_us,
-                a.median_us / d.median_us);
-    std::printf("%-44s %10.1fus %10.1fus %9.2fx\n", "exec `true` round trip, p99", a.p99_us, d.p99_us,
-                a.p99_us / d.p99_us);
+    std::printf("%-44s %10.1fus %10.1fus %9.2fx\n", "exec `true` round trip, median", a.median_us,
+                d.median_us, a.median_us / d.median_us);
+    std::printf("%-44s %10.1fus %10.1fus %9.2fx\n", "exec `true` round trip, p99", a.p99_us,
+                d.p99_us, a.p99_us / d.p99_us);
     double agent_gbs = static_cast<double>(got) / agent_s / 1e9;
     double pipe_gbs = static_cast<double>(bytes) / pipe_s / 1e9;
-    std::printf("%-44s %9.2fGB/s %9.2fGB/s %9.2fx\n", "stdout throughput, cat of a file", agent_gbs, pipe_gbs,
-                agent_gbs / pipe_gbs);
-    std::printf("%-44s %11.2fM\n", "agent binary size (static, stripped), MiB", static_cast<double>(st.st_size) / (1 << 20));
+    std::printf("%-44s %9.2fGB/s %9.2fGB/s %9.2fx\n", "stdout throughput, cat of a file", agent_gbs,
+                pipe_gbs, agent_gbs / pipe_gbs);
+    std::printf("%-44s %11.2fM\n", "agent binary size (static, stripped), MiB",
+                static_cast<double>(st.st_size) / (1 << 20));
     std::printf("%-44s %10ldKiB\n", "agent RSS, idle", idle_rss);
     std::printf("%-44s %10ldKiB\n", "agent RSS, after the throughput run", busy_rss);
     if (got != bytes) {

@@ -15,9 +15,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include "base/fd.h"
@@ -31,18 +31,24 @@ constexpr auto kShutdownGrace = std::chrono::seconds(2);
 
 class AgentHost final : public SessionHost {
 public:
-    AgentHost(const asio::any_io_executor& executor, Reaper& reaper, MainProcess& main, const ProcessDefaults& defaults)
+    AgentHost(const asio::any_io_executor& executor, Reaper& reaper, MainProcess& main,
+              const ProcessDefaults& defaults)
         : executor_(executor), reaper_(reaper), main_(main), defaults_(defaults) {}
 
-    std::shared_ptr<Session> open_exec(const agentproto::ExecRequest& request, std::shared_ptr<Outlet> outlet,
+    std::shared_ptr<Session> open_exec(const agentproto::ExecRequest& request,
+                                       std::shared_ptr<Outlet> outlet,
                                        std::shared_ptr<StdinAcks> acks) override {
-        return ExecSession::launch(executor_, reaper_, request, std::move(outlet), defaults_, std::move(acks));
+        return ExecSession::launch(executor_, reaper_, request, std::move(outlet), defaults_,
+                                   std::move(acks));
     }
-    std::shared_ptr<Session> open_attach(const agentproto::AttachRequest& request, std::shared_ptr<Outlet> outlet,
+    std::shared_ptr<Session> open_attach(const agentproto::AttachRequest& request,
+                                         std::shared_ptr<Outlet> outlet,
                                          std::shared_ptr<StdinAcks> acks) override {
-        return main_.attach(request, std::move(outlet), std::move(acks));
+        return main_.attach(request, outlet, acks);
     }
-    Result<int> start_main(const agentproto::StartRequest& request) override { return main_.start(request); }
+    Result<int> start_main(const agentproto::StartRequest& request) override {
+        return main_.start(request);
+    }
 
 private:
     asio::any_io_executor executor_;
@@ -65,7 +71,8 @@ Result<std::vector<std::string>> json_string_array(const char* name, const char*
         }
     }
     if (ec || !v.is_array()) {
-        return make_error(Errc::invalid_argument, std::string(name) + " must be a JSON array of strings");
+        return make_error(Errc::invalid_argument,
+                          std::string(name) + " must be a JSON array of strings");
     }
     return out;
 }
@@ -87,9 +94,11 @@ Status write_port_file(const std::string& path, std::uint16_t port) {
 }
 
 // Gives connections a moment to deliver the last output and exit messages, then stops the loop.
-asio::awaitable<void> drain_then_stop(Server* server, asio::steady_timer* timer, asio::io_context* io) {
+asio::awaitable<void> drain_then_stop(Server* server, asio::steady_timer* timer,
+                                      asio::io_context* io) {
     auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
-    while (server != nullptr && server->open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    while (server != nullptr && server->open_connections() > 0 &&
+           std::chrono::steady_clock::now() < deadline) {
         timer->expires_after(std::chrono::milliseconds(5));
         boost::system::error_code ec;
         co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -105,16 +114,21 @@ Status apply_environment(AgentConfig& config) {
         std::string_view sv(port);
         auto [ptr, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), value);
         if (ec != std::errc() || ptr != sv.data() + sv.size() || value > 65535) {
-            return make_error(Errc::invalid_argument, "SOCKERLESS_AGENT_PORT must be a port number, got \"" +
-                                                          std::string(sv) + "\"");
+            return make_error(
+                Errc::invalid_argument,
+                "SOCKERLESS_AGENT_PORT must be a port number, got \"" + std::string(sv) + "\"");
         }
         config.server.port = static_cast<std::uint16_t>(value);
     }
     if (const char* addr = std::getenv("SOCKERLESS_AGENT_ADDR"); addr != nullptr && *addr != '\0') {
         config.server.address = addr;
     }
-    if (const char* token = std::getenv("SOCKERLESS_AGENT_TOKEN"); token != nullptr) config.server.token = token;
-    if (const char* f = std::getenv("SOCKERLESS_AGENT_PORT_FILE"); f != nullptr) config.port_file = f;
+    if (const char* token = std::getenv("SOCKERLESS_AGENT_TOKEN"); token != nullptr)
+        config.server.token = token;
+    if (const char* f = std::getenv("SOCKERLESS_AGENT_PORT_FILE");
+        f != nullptr && config.port_file.empty()) {
+        config.port_file = f;
+    }
     if (config.main.argv.empty()) {
         for (const char* name : {"SOCKERLESS_ORIGINAL_ENTRYPOINT", "SOCKERLESS_ORIGINAL_CMD"}) {
             const char* text = std::getenv(name);
@@ -137,7 +151,8 @@ int run_agent(AgentConfig config) {
     // Descriptors 0-2 must exist: otherwise pipes created later take those numbers and a child's
     // dup2 onto its stdio would clobber them.
     for (int fd = 0; fd <= 2; ++fd) {
-        if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+            ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
     }
     ::signal(SIGPIPE, SIG_IGN);
     if (::getpid() != 1) {
@@ -165,13 +180,18 @@ int run_agent(AgentConfig config) {
 
     MainProcess main(executor, reaper, config.main, finish);
     AgentHost host(executor, reaper, main, config.main.defaults);
-    server = std::make_unique<Server>(executor, config.server, host, [&main] { return main.health(); });
+    server = std::make_unique<Server>(executor, config.server, host, [&main] {
+        auto health = main.health();
+        health.agent_version = SOCKERLESS_VERSION;
+        return health;
+    });
     auto port = server->listen();
     if (!port) {
         log_error("cannot serve: " + port.error().message);
         return 125;
     }
-    if (config.server.token.empty()) log_warn("SOCKERLESS_AGENT_TOKEN is not set: exec and attach are refused");
+    if (config.server.token.empty())
+        log_warn("SOCKERLESS_AGENT_TOKEN is not set: exec and attach are refused");
     if (!config.port_file.empty()) {
         if (auto st = write_port_file(config.port_file, *port); !st) {
             log_error(st.error().message);
@@ -183,7 +203,8 @@ int run_agent(AgentConfig config) {
     server->start();
 
     asio::signal_set forwarded(executor, SIGTERM, SIGINT, SIGHUP);
-    for (int sig : {SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) forwarded.add(sig);
+    for (int sig : {SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH})
+        forwarded.add(sig);
     std::function<void()> arm = [&] {
         forwarded.async_wait([&](const boost::system::error_code& ec, int sig) {
             if (ec) return;
@@ -208,12 +229,14 @@ Status install_self(const std::string& destination) {
     if (!out) return errno_error("create " + tmp, errno);
     off_t offset = 0;
     while (offset < st.st_size) {
-        ssize_t n = ::sendfile(out.get(), in.get(), &offset, static_cast<std::size_t>(st.st_size - offset));
+        ssize_t n =
+            ::sendfile(out.get(), in.get(), &offset, static_cast<std::size_t>(st.st_size - offset));
         if (n <= 0) return errno_error("copy to " + tmp, n < 0 ? errno : EIO);
     }
     if (::fchmod(out.get(), 0755) != 0) return errno_error("chmod " + tmp, errno);
     out.reset();
-    if (::rename(tmp.c_str(), destination.c_str()) != 0) return errno_error("rename to " + destination, errno);
+    if (::rename(tmp.c_str(), destination.c_str()) != 0)
+        return errno_error("rename to " + destination, errno);
     return ok();
 }
 

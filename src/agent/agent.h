@@ -19,7 +19,8 @@ struct AgentConfig {
     LogLevel log_level = LogLevel::info;
 };
 
-// Reads SOCKERLESS_AGENT_* settings from the environment into `config` (flags applied later win).
+// Reads the agent's SOCKERLESS_* settings from the environment into `config`; what was already
+// given as a flag is kept.
 Status apply_environment(AgentConfig& config);
 
 // Runs until the agent should exit; returns its exit status.

@@ -47,14 +47,15 @@ Connection::Connection(WebSocket ws, SessionHost& host, std::uint32_t stdin_wind
 Connection::~Connection() = default;
 
 asio::awaitable<void> Connection::run(std::shared_ptr<Connection> self) {
-    self->send_text(agentproto::serialize(
-        agentproto::AgentMessage{agentproto::Hello{agentproto::kProtocolVersion, SOCKERLESS_VERSION, self->stdin_window_}}));
+    self->send_text(agentproto::serialize(agentproto::AgentMessage{
+        agentproto::Hello{agentproto::kProtocolVersion, SOCKERLESS_VERSION, self->stdin_window_}}));
     asio::co_spawn(self->ws_.get_executor(), write_loop(self), asio::detached);
     co_await self->read_loop();
     self->dead_ = true;
     self->detach_all();
     self->wake_.notify();
-    while (!self->writer_finished_) co_await self->writer_done_.wait();
+    while (!self->writer_finished_)
+        co_await self->writer_done_.wait();
     boost::beast::get_lowest_layer(self->ws_).close();
 }
 
@@ -68,7 +69,8 @@ asio::awaitable<void> Connection::read_loop() {
     while (true) {
         auto [ec, n] = co_await ws_.async_read(buffer, asio::as_tuple(asio::use_awaitable));
         if (ec) {
-            if (ec != websocket::error::closed && ec != asio::error::eof && ec != asio::error::operation_aborted) {
+            if (ec != websocket::error::closed && ec != asio::error::eof &&
+                ec != asio::error::operation_aborted) {
                 log_debug("connection closed: " + ec.message());
             }
             co_return;
@@ -77,7 +79,8 @@ asio::awaitable<void> Connection::read_loop() {
         if (ws_.got_text()) {
             handle_text(std::string_view(static_cast<const char*>(data.data()), data.size()));
         } else {
-            handle_binary(std::span<const unsigned char>(static_cast<const unsigned char*>(data.data()), data.size()));
+            handle_binary(std::span<const unsigned char>(
+                static_cast<const unsigned char*>(data.data()), data.size()));
         }
         buffer.consume(buffer.size());
     }
@@ -85,10 +88,14 @@ asio::awaitable<void> Connection::read_loop() {
 
 asio::awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
     while (true) {
-        while (self->queue_.empty() && !self->closing_ && !self->dead_) co_await self->wake_.wait();
+        while (self->queue_.empty() && !(self->closing_ && self->sessions_.empty()) &&
+               !self->dead_) {
+            co_await self->wake_.wait();
+        }
         if (self->dead_) break;
-        if (self->queue_.empty()) {  // closing, all sent
-            co_await self->ws_.async_close(websocket::close_code::normal, asio::as_tuple(asio::use_awaitable));
+        if (self->queue_.empty()) {  // closing, every session finished and all of it sent
+            co_await self->ws_.async_close(websocket::close_code::normal,
+                                           asio::as_tuple(asio::use_awaitable));
             break;
         }
         Frame f = std::move(self->queue_.front());
@@ -96,12 +103,12 @@ asio::awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
         boost::system::error_code ec;
         if (f.text) {
             self->ws_.text(true);
-            std::tie(ec, std::ignore) =
-                co_await self->ws_.async_write(asio::buffer(f.message), asio::as_tuple(asio::use_awaitable));
+            std::tie(ec, std::ignore) = co_await self->ws_.async_write(
+                asio::buffer(f.message), asio::as_tuple(asio::use_awaitable));
         } else {
             self->ws_.binary(true);
-            std::array<asio::const_buffer, 2> buffers{asio::buffer(f.header),
-                                                      asio::buffer(f.chunk.data.get() + f.offset, f.length)};
+            std::array<asio::const_buffer, 2> buffers{
+                asio::buffer(f.header), asio::buffer(f.chunk.data.get() + f.offset, f.length)};
             std::tie(ec, std::ignore) =
                 co_await self->ws_.async_write(buffers, asio::as_tuple(asio::use_awaitable));
         }
@@ -126,7 +133,8 @@ void Connection::send_text(std::string text) {
     wake_.notify();
 }
 
-void Connection::send_data(std::uint32_t session, Stream stream, Chunk chunk, std::size_t offset, std::size_t length) {
+void Connection::send_data(std::uint32_t session, Stream stream, Chunk chunk, std::size_t offset,
+                           std::size_t length) {
     if (dead_) return;
     Frame f{};
     f.text = false;
@@ -141,6 +149,7 @@ void Connection::send_data(std::uint32_t session, Stream stream, Chunk chunk, st
 void Connection::session_finished(std::uint32_t session) {
     auto it = sessions_.find(session);
     if (it != sessions_.end() && it->second.outlet->finished()) sessions_.erase(it);
+    if (closing_ && sessions_.empty()) wake_.notify();
 }
 
 void Connection::stdin_consumed(std::uint32_t session, std::size_t bytes) {
@@ -157,12 +166,13 @@ Connection::Entry* Connection::find(std::uint32_t session) {
 }
 
 void Connection::send_error(std::uint32_t session, const Error& error) {
-    send_text(agentproto::serialize(agentproto::AgentMessage{agentproto::ErrorMessage{session, error.code, error.message}}));
+    send_text(agentproto::serialize(
+        agentproto::AgentMessage{agentproto::ErrorMessage{session, error.code, error.message}}));
 }
 
 void Connection::drop_session(std::uint32_t session, const Error& error) {
-    send_text(agentproto::serialize(
-        agentproto::AgentMessage{agentproto::ErrorMessage{session, error.code, error.message, true}}));
+    send_text(agentproto::serialize(agentproto::AgentMessage{
+        agentproto::ErrorMessage{session, error.code, error.message, true}}));
     auto it = sessions_.find(session);
     if (it == sessions_.end()) return;
     auto entry = std::move(it->second);
@@ -173,7 +183,8 @@ void Connection::drop_session(std::uint32_t session, const Error& error) {
 void Connection::detach_all() {
     auto sessions = std::move(sessions_);
     sessions_.clear();
-    for (auto& [id, entry] : sessions) entry.session->on_detach();
+    for (auto& [id, entry] : sessions)
+        entry.session->on_detach();
 }
 
 void Connection::handle_text(std::string_view text) {
@@ -202,17 +213,20 @@ void Connection::handle_binary(std::span<const unsigned char> frame) {
     }
     Entry* e = find(data->session);
     if (e == nullptr) {
-        send_error(data->session, make_error(Errc::not_found, "no session " + std::to_string(data->session) +
-                                                                  " on this connection"));
+        send_error(data->session,
+                   make_error(Errc::not_found, "no session " + std::to_string(data->session) +
+                                                   " on this connection"));
         return;
     }
     if (data->stream != Stream::in) {
-        drop_session(data->session, make_error(Errc::invalid_argument, "clients may only send stdin (stream 0)"));
+        drop_session(data->session,
+                     make_error(Errc::invalid_argument, "clients may only send stdin (stream 0)"));
         return;
     }
     e->stdin_allowance -= static_cast<std::int64_t>(data->payload.size());
     if (e->stdin_allowance < 0) {
-        drop_session(data->session, make_error(Errc::invalid_argument, "stdin sent beyond the window the agent granted"));
+        drop_session(data->session, make_error(Errc::invalid_argument,
+                                               "stdin sent beyond the window the agent granted"));
         return;
     }
     if (data->payload.empty()) return;
@@ -224,16 +238,19 @@ void Connection::handle_binary(std::span<const unsigned char> frame) {
 template <class Request, class Open>
 void Connection::open_session(const Request& request, Open open) {
     if (find(request.session) != nullptr) {
-        send_error(request.session, make_error(Errc::conflict, "session " + std::to_string(request.session) +
-                                                                  " is already in use on this connection"));
+        send_error(request.session,
+                   make_error(Errc::conflict, "session " + std::to_string(request.session) +
+                                                  " is already in use on this connection"));
         return;
     }
-    auto outlet = std::make_shared<Outlet>(ws_.get_executor(), weak_from_this(), request.session, request.window);
+    auto outlet = std::make_shared<Outlet>(ws_.get_executor(), weak_from_this(), request.session,
+                                           request.window);
     Outlet::start(outlet);
     auto acks = std::make_shared<SessionAcks>(weak_from_this(), request.session);
     // Entered before opening: a session that fails at once finishes through the map like any other.
     auto& entry = sessions_[request.session];
     entry.outlet = outlet;
+    entry.acks = acks;
     entry.stdin_allowance = stdin_window_;
     entry.session = open(request, outlet, acks);
 }
@@ -242,11 +259,13 @@ void Connection::handle(const agentproto::ClientMessage& message) {
     using namespace agentproto;
     std::uint32_t session = session_of(message);
     if (const auto* exec = std::get_if<ExecRequest>(&message)) {
-        open_session(*exec, [this](const auto& r, auto o, auto a) { return host_.open_exec(r, o, a); });
+        open_session(*exec,
+                     [this](const auto& r, auto o, auto a) { return host_.open_exec(r, o, a); });
         return;
     }
     if (const auto* attach = std::get_if<AttachRequest>(&message)) {
-        open_session(*attach, [this](const auto& r, auto o, auto a) { return host_.open_attach(r, o, a); });
+        open_session(*attach,
+                     [this](const auto& r, auto o, auto a) { return host_.open_attach(r, o, a); });
         return;
     }
     if (const auto* start = std::get_if<StartRequest>(&message)) {
@@ -260,7 +279,8 @@ void Connection::handle(const agentproto::ClientMessage& message) {
     }
     Entry* e = find(session);
     if (e == nullptr) {
-        send_error(session, make_error(Errc::not_found, "no session " + std::to_string(session) + " on this connection"));
+        send_error(session, make_error(Errc::not_found, "no session " + std::to_string(session) +
+                                                            " on this connection"));
         return;
     }
     if (std::holds_alternative<CloseStdin>(message)) {
@@ -268,7 +288,8 @@ void Connection::handle(const agentproto::ClientMessage& message) {
     } else if (const auto* sig = std::get_if<SignalRequest>(&message)) {
         if (auto st = e->session->on_signal(sig->signal); !st) send_error(session, st.error());
     } else if (const auto* resize = std::get_if<Resize>(&message)) {
-        if (auto st = e->session->on_resize(resize->rows, resize->cols); !st) send_error(session, st.error());
+        if (auto st = e->session->on_resize(resize->rows, resize->cols); !st)
+            send_error(session, st.error());
     } else if (const auto* window = std::get_if<Window>(&message)) {
         e->outlet->grant(window->bytes);
     }

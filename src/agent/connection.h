@@ -25,10 +25,12 @@ namespace sockerless::agent {
 class SessionHost {
 public:
     virtual ~SessionHost() = default;
-    virtual std::shared_ptr<Session> open_exec(const agentproto::ExecRequest& request, std::shared_ptr<Outlet> outlet,
+    virtual std::shared_ptr<Session> open_exec(const agentproto::ExecRequest& request,
+                                               std::shared_ptr<Outlet> outlet,
                                                std::shared_ptr<StdinAcks> acks) = 0;
     virtual std::shared_ptr<Session> open_attach(const agentproto::AttachRequest& request,
-                                                 std::shared_ptr<Outlet> outlet, std::shared_ptr<StdinAcks> acks) = 0;
+                                                 std::shared_ptr<Outlet> outlet,
+                                                 std::shared_ptr<StdinAcks> acks) = 0;
     virtual Result<int> start_main(const agentproto::StartRequest& request) = 0;
 };
 
@@ -41,13 +43,14 @@ public:
 
     // Sends the hello, then serves until the client closes, the socket fails or close() finishes.
     static boost::asio::awaitable<void> run(std::shared_ptr<Connection> self);
-    // Graceful end: what is queued is sent, then a close frame.
+    // Graceful end: sessions run to their last message, everything queued is sent, then a close
+    // frame. The agent bounds how long it waits for this.
     void close();
     bool open() const noexcept { return !dead_; }
 
     void send_text(std::string text) override;
-    void send_data(std::uint32_t session, agentproto::Stream stream, Chunk chunk, std::size_t offset,
-                   std::size_t length) override;
+    void send_data(std::uint32_t session, agentproto::Stream stream, Chunk chunk,
+                   std::size_t offset, std::size_t length) override;
     void session_finished(std::uint32_t session) override;
 
     // Called by a session's stdin acknowledgements.
@@ -65,6 +68,8 @@ private:
     struct Entry {
         std::shared_ptr<Session> session;
         std::shared_ptr<Outlet> outlet;
+        // Sessions hold only weak references: acknowledgements stop with the entry.
+        std::shared_ptr<StdinAcks> acks;
         std::int64_t stdin_allowance;
     };
 

@@ -15,17 +15,24 @@ namespace asio = boost::asio;
 using agentproto::Stream;
 
 ExecSession::ExecSession(const asio::any_io_executor& executor, std::shared_ptr<Outlet> outlet)
-    : Session(std::move(outlet)), executor_(executor), out_(executor), err_(executor), changed_(executor) {}
+    : Session(std::move(outlet)),
+      executor_(executor),
+      out_(executor),
+      err_(executor),
+      changed_(executor) {}
 
-std::shared_ptr<ExecSession> ExecSession::launch(const asio::any_io_executor& executor, Reaper& reaper,
+std::shared_ptr<ExecSession> ExecSession::launch(const asio::any_io_executor& executor,
+                                                 Reaper& reaper,
                                                  const agentproto::ExecRequest& request,
-                                                 std::shared_ptr<Outlet> outlet, const ProcessDefaults& defaults,
-                                                 std::shared_ptr<StdinAcks> acks) {
+                                                 std::shared_ptr<Outlet> outlet,
+                                                 const ProcessDefaults& defaults,
+                                                 const std::shared_ptr<StdinAcks>& acks) {
     auto self = std::make_shared<ExecSession>(executor, std::move(outlet));
     self->acks_ = acks;
     self->tty_ = request.tty;
     auto fail = [&](const Error& error, int code) {
-        self->outlet_->push_control(agentproto::ErrorMessage{request.session, error.code, error.message});
+        self->outlet_->push_control(
+            agentproto::ErrorMessage{request.session, error.code, error.message});
         self->outlet_->finish(agentproto::Exit{request.session, code, 0});
         return self;
     };
@@ -58,20 +65,22 @@ std::shared_ptr<ExecSession> ExecSession::launch(const asio::any_io_executor& ex
             s->changed_.notify();
         }
     });
-    if (proc.stdin_fd) {
-        self->stdin_ = std::make_shared<StdinWriter>(executor, std::move(proc.stdin_fd), request.tty);
+    if (proc.stdin_fd && request.stdin) {  // a terminal without -i gets no input, as in Docker
+        self->stdin_ =
+            std::make_shared<StdinWriter>(executor, std::move(proc.stdin_fd), request.tty);
         StdinWriter::start(self->stdin_);
     }
     self->out_.assign(proc.stdout_fd.release());
     if (proc.stderr_fd) self->err_.assign(proc.stderr_fd.release());
     self->outlet_->push_control(agentproto::Started{request.session, proc.pid});
-    log_debug("exec session " + std::to_string(request.session) + " started pid " + std::to_string(proc.pid));
+    log_debug("exec session " + std::to_string(request.session) + " started pid " +
+              std::to_string(proc.pid));
     asio::co_spawn(executor, run(self), asio::detached);
     return self;
 }
 
-asio::awaitable<void> ExecSession::run_pump(std::shared_ptr<ExecSession> self, asio::posix::stream_descriptor& fd,
-                                            Stream stream) {
+asio::awaitable<void> ExecSession::run_pump(std::shared_ptr<ExecSession> self,
+                                            asio::posix::stream_descriptor& fd, Stream stream) {
     co_await pump(fd, stream, *self);
     --self->pumps_running_;
     self->changed_.notify();
@@ -80,25 +89,31 @@ asio::awaitable<void> ExecSession::run_pump(std::shared_ptr<ExecSession> self, a
 asio::awaitable<void> ExecSession::run(std::shared_ptr<ExecSession> self) {
     self->pumps_running_ = self->err_.is_open() ? 2 : 1;
     asio::co_spawn(self->executor_, run_pump(self, self->out_, Stream::out), asio::detached);
-    if (self->err_.is_open()) asio::co_spawn(self->executor_, run_pump(self, self->err_, Stream::err), asio::detached);
+    if (self->err_.is_open())
+        asio::co_spawn(self->executor_, run_pump(self, self->err_, Stream::err), asio::detached);
 
-    while (!self->exit_) co_await self->changed_.wait();
+    while (!self->exit_)
+        co_await self->changed_.wait();
     if (self->stdin_) self->stdin_->abort();
 
     asio::steady_timer deadline(self->executor_, kDrainAfterExit);
-    deadline.async_wait([weak = std::weak_ptr<ExecSession>(self)](const boost::system::error_code& ec) {
-        auto s = weak.lock();
-        if (ec || !s) return;
-        boost::system::error_code ignored;
-        s->out_.cancel(ignored);
-        s->err_.cancel(ignored);
-    });
-    while (self->pumps_running_ > 0) co_await self->changed_.wait();
+    deadline.async_wait(
+        [weak = std::weak_ptr<ExecSession>(self)](const boost::system::error_code& ec) {
+            auto s = weak.lock();
+            if (ec || !s) return;
+            s->outlet_->unblock_producers();
+            boost::system::error_code ignored;
+            s->out_.close(ignored);
+            s->err_.close(ignored);
+        });
+    while (self->pumps_running_ > 0)
+        co_await self->changed_.wait();
     deadline.cancel();
     boost::system::error_code ignored;
     self->out_.close(ignored);
     self->err_.close(ignored);
-    self->outlet_->finish(agentproto::Exit{self->outlet_->session(), self->exit_->code, self->exit_->signal});
+    self->outlet_->finish(
+        agentproto::Exit{self->outlet_->session(), self->exit_->code, self->exit_->signal});
 }
 
 void ExecSession::consume(Stream stream, Chunk chunk, std::size_t length) {
@@ -118,7 +133,10 @@ void ExecSession::on_close_stdin() {
 }
 
 Status ExecSession::on_signal(int signal) {
-    if (exit_) return make_error(Errc::conflict, "process " + std::to_string(pid_) + " has already exited");
+    if (pid_ <= 0) return make_error(Errc::conflict, "the process did not start");
+    if (exit_)
+        return make_error(Errc::conflict,
+                          "process " + std::to_string(pid_) + " has already exited");
     if (::kill(pid_, signal) != 0) return errno_error("kill " + std::to_string(pid_), errno);
     return ok();
 }
@@ -128,7 +146,8 @@ Status ExecSession::on_resize(std::uint16_t rows, std::uint16_t cols) {
     struct winsize ws {};
     ws.ws_row = rows;
     ws.ws_col = cols;
-    if (!out_.is_open() || ::ioctl(out_.native_handle(), TIOCSWINSZ, &ws) != 0) {
+    if (!out_.is_open()) return make_error(Errc::conflict, "the terminal is already closed");
+    if (::ioctl(out_.native_handle(), TIOCSWINSZ, &ws) != 0) {
         return errno_error("resize terminal", errno);
     }
     return ok();

@@ -25,13 +25,17 @@ struct ProcessDefaults {
     std::string root = "/";        // where /etc/passwd and /etc/group are read
 };
 
-class ExecSession final : public Session, public ChunkConsumer, public std::enable_shared_from_this<ExecSession> {
+class ExecSession final : public Session,
+                          public ChunkConsumer,
+                          public std::enable_shared_from_this<ExecSession> {
 public:
     // Starts the process; failures are reported to the client through the outlet.
-    static std::shared_ptr<ExecSession> launch(const boost::asio::any_io_executor& executor, Reaper& reaper,
+    static std::shared_ptr<ExecSession> launch(const boost::asio::any_io_executor& executor,
+                                               Reaper& reaper,
                                                const agentproto::ExecRequest& request,
-                                               std::shared_ptr<Outlet> outlet, const ProcessDefaults& defaults,
-                                               std::shared_ptr<StdinAcks> acks);
+                                               std::shared_ptr<Outlet> outlet,
+                                               const ProcessDefaults& defaults,
+                                               const std::shared_ptr<StdinAcks>& acks);
 
     ExecSession(const boost::asio::any_io_executor& executor, std::shared_ptr<Outlet> outlet);
 

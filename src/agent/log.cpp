@@ -11,16 +11,22 @@ std::atomic<LogLevel> g_level{LogLevel::info};
 
 std::string_view level_name(LogLevel level) noexcept {
     switch (level) {
-        case LogLevel::debug: return "debug";
-        case LogLevel::info: return "info";
-        case LogLevel::warn: return "warn";
-        case LogLevel::error: return "error";
+        case LogLevel::debug:
+            return "debug";
+        case LogLevel::info:
+            return "info";
+        case LogLevel::warn:
+            return "warn";
+        case LogLevel::error:
+            return "error";
     }
     return "info";
 }
 }  // namespace
 
-void set_log_level(LogLevel level) noexcept { g_level = level; }
+void set_log_level(LogLevel level) noexcept {
+    g_level = level;
+}
 
 void log(LogLevel level, std::string_view message) noexcept {
     if (level < g_level.load()) return;

@@ -11,9 +11,17 @@ enum class LogLevel { debug, info, warn, error };
 
 void set_log_level(LogLevel level) noexcept;
 void log(LogLevel level, std::string_view message) noexcept;
-inline void log_debug(std::string_view m) noexcept { log(LogLevel::debug, m); }
-inline void log_info(std::string_view m) noexcept { log(LogLevel::info, m); }
-inline void log_warn(std::string_view m) noexcept { log(LogLevel::warn, m); }
-inline void log_error(std::string_view m) noexcept { log(LogLevel::error, m); }
+inline void log_debug(std::string_view m) noexcept {
+    log(LogLevel::debug, m);
+}
+inline void log_info(std::string_view m) noexcept {
+    log(LogLevel::info, m);
+}
+inline void log_warn(std::string_view m) noexcept {
+    log(LogLevel::warn, m);
+}
+inline void log_error(std::string_view m) noexcept {
+    log(LogLevel::error, m);
+}
 
 }  // namespace sockerless::agent

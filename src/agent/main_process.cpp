@@ -35,7 +35,9 @@ void write_all(int fd, const unsigned char* data, std::size_t length) {
     }
 }
 
-bool is_terminating(int signal) { return signal == SIGTERM || signal == SIGINT || signal == SIGQUIT; }
+bool is_terminating(int signal) {
+    return signal == SIGTERM || signal == SIGINT || signal == SIGQUIT;
+}
 
 }  // namespace
 
@@ -58,26 +60,43 @@ void MainProcess::boot() {
         int code = started.error().code == Errc::not_found ? 127 : 126;
         ending_ = true;
         last_exit_code_ = code;
+        last_exit_ = ExitStatus{code, 0};
         on_final_exit_(ExitStatus{code, 0});
     }
 }
 
 Result<int> MainProcess::start(const agentproto::StartRequest& request) {
-    if (running_) return make_error(Errc::conflict, "the main process is already running as pid " + std::to_string(pid_));
-    if (ending_) return make_error(Errc::conflict, "the main process has exited and the agent is shutting down");
+    if (running_)
+        return make_error(Errc::conflict,
+                          "the main process is already running as pid " + std::to_string(pid_));
+    if (ending_)
+        return make_error(Errc::conflict,
+                          "the main process has exited and the agent is shutting down");
     std::vector<std::string> argv = request.argv.empty() ? config_.argv : request.argv;
-    if (argv.empty()) return make_error(Errc::invalid_argument, "no command to start: the agent was given none");
+    if (argv.empty())
+        return make_error(Errc::invalid_argument, "no command to start: the agent was given none");
     if (!request.argv.empty()) config_.argv = request.argv;
-    return launch(std::move(argv), request.env);
+    auto pid = launch(std::move(argv), request.env);
+    if (!pid && !config_.keep_alive) {
+        // Like a container whose process cannot start: the task ends with 127 or 126.
+        int code = pid.error().code == Errc::not_found ? 127 : 126;
+        ending_ = true;
+        last_exit_code_ = code;
+        last_exit_ = ExitStatus{code, 0};
+        on_final_exit_(ExitStatus{code, 0});
+    }
+    return pid;
 }
 
-Result<int> MainProcess::launch(std::vector<std::string> argv, const std::vector<std::string>& env) {
+Result<int> MainProcess::launch(std::vector<std::string> argv,
+                                const std::vector<std::string>& env) {
     SpawnSpec spec;
     spec.argv = std::move(argv);
     spec.tty = config_.tty;
     spec.stdin_pipe = config_.open_stdin;
     std::string home = "/";
-    if (auto creds = resolve_user_in(std::to_string(::geteuid()), config_.defaults.root)) home = creds->home;
+    if (auto creds = resolve_user_in(std::to_string(::geteuid()), config_.defaults.root))
+        home = creds->home;
     spec.env = build_environment(config_.defaults.env, env, home, config_.tty);
     auto spawned = spawn_process(spec);
     if (auto* err = std::get_if<SpawnError>(&spawned)) return err->error;
@@ -85,6 +104,7 @@ Result<int> MainProcess::launch(std::vector<std::string> argv, const std::vector
 
     pid_ = proc.pid;
     running_ = true;
+    drain_expired_ = false;
     ++runs_;
     run_exit_.reset();
     replay_.clear();
@@ -98,7 +118,8 @@ Result<int> MainProcess::launch(std::vector<std::string> argv, const std::vector
     if (proc.stdin_fd) {
         stdin_ = std::make_shared<StdinWriter>(executor_, std::move(proc.stdin_fd), config_.tty);
         StdinWriter::start(stdin_);
-        for (auto& p : pending_input_) stdin_->write(std::move(p.chunk), p.length, std::move(p.ack));
+        for (auto& p : pending_input_)
+            stdin_->write(std::move(p.chunk), p.length, std::move(p.ack));
         if (stdin_closed_) stdin_->close();
     } else {
         for (auto& p : pending_input_) {
@@ -111,7 +132,8 @@ Result<int> MainProcess::launch(std::vector<std::string> argv, const std::vector
     return pid_;
 }
 
-asio::awaitable<void> MainProcess::run_pump(MainProcess* self, asio::posix::stream_descriptor& fd, Stream stream) {
+asio::awaitable<void> MainProcess::run_pump(MainProcess* self, asio::posix::stream_descriptor& fd,
+                                            Stream stream) {
     co_await pump(fd, stream, *self);
     --self->pumps_running_;
     self->changed_.notify();
@@ -120,17 +142,23 @@ asio::awaitable<void> MainProcess::run_pump(MainProcess* self, asio::posix::stre
 asio::awaitable<void> MainProcess::supervise(MainProcess* self) {
     self->pumps_running_ = self->err_.is_open() ? 2 : 1;
     asio::co_spawn(self->executor_, run_pump(self, self->out_, Stream::out), asio::detached);
-    if (self->err_.is_open()) asio::co_spawn(self->executor_, run_pump(self, self->err_, Stream::err), asio::detached);
+    if (self->err_.is_open())
+        asio::co_spawn(self->executor_, run_pump(self, self->err_, Stream::err), asio::detached);
 
-    while (!self->run_exit_) co_await self->changed_.wait();
+    while (!self->run_exit_)
+        co_await self->changed_.wait();
     asio::steady_timer deadline(self->executor_, kDrainAfterExit);
     deadline.async_wait([self](const boost::system::error_code& ec) {
         if (ec) return;
+        self->drain_expired_ = true;
+        for (auto& s : self->subscribers_)
+            s->outlet().unblock_producers();
         boost::system::error_code ignored;
-        self->out_.cancel(ignored);
-        self->err_.cancel(ignored);
+        self->out_.close(ignored);
+        self->err_.close(ignored);
     });
-    while (self->pumps_running_ > 0) co_await self->changed_.wait();
+    while (self->pumps_running_ > 0)
+        co_await self->changed_.wait();
     deadline.cancel();
     self->end_run(*self->run_exit_);
 }
@@ -144,7 +172,9 @@ void MainProcess::end_run(ExitStatus status) {
     stdin_closed_ = false;
     running_ = false;
     last_exit_code_ = status.code;
-    log_info("main process pid " + std::to_string(pid_) + " exited with " + std::to_string(status.code));
+    last_exit_ = status;
+    log_info("main process pid " + std::to_string(pid_) + " exited with " +
+             std::to_string(status.code));
     pid_ = 0;
     auto finished = std::move(subscribers_);
     subscribers_.clear();
@@ -158,10 +188,12 @@ void MainProcess::end_run(ExitStatus status) {
 }
 
 std::shared_ptr<AttachSession> MainProcess::attach(const agentproto::AttachRequest& request,
-                                                   std::shared_ptr<Outlet> outlet, std::shared_ptr<StdinAcks> acks) {
-    auto session = std::make_shared<AttachSession>(outlet, *this, request, std::move(acks));
+                                                   const std::shared_ptr<Outlet>& outlet,
+                                                   const std::shared_ptr<StdinAcks>& acks) {
+    auto session = std::make_shared<AttachSession>(outlet, *this, request, acks);
     if (ending_ && !running_) {
-        outlet->finish(agentproto::Exit{request.session, last_exit_code_.value_or(0), 0});
+        ExitStatus last = last_exit_.value_or(ExitStatus{});
+        outlet->finish(agentproto::Exit{request.session, last.code, last.signal});
         return session;
     }
     if (request.replay && running_) {
@@ -181,9 +213,11 @@ void MainProcess::detach(AttachSession* session) {
 }
 
 asio::awaitable<void> MainProcess::wait_space() {
+    if (drain_expired_) co_return;
     // Copy: the list changes while we wait.
     auto subscribers = subscribers_;
-    for (auto& s : subscribers) co_await s->outlet().wait_space();
+    for (auto& s : subscribers)
+        co_await s->outlet().wait_space();
 }
 
 void MainProcess::consume(Stream stream, Chunk chunk, std::size_t length) {
@@ -218,25 +252,30 @@ void MainProcess::close_stdin() {
 }
 
 Status MainProcess::signal(int signal) {
-    if (!running_) return make_error(Errc::conflict, "the main process is not running");
+    // Once reaped, the pid may belong to someone else: never signal it again.
+    if (!running_ || run_exit_)
+        return make_error(Errc::conflict, "the main process is not running");
     if (::kill(pid_, signal) != 0) return errno_error("kill " + std::to_string(pid_), errno);
     return ok();
 }
 
 Status MainProcess::resize(std::uint16_t rows, std::uint16_t cols) {
-    if (!config_.tty) return make_error(Errc::conflict, "the main process has no terminal to resize");
-    if (!running_ || !out_.is_open()) return make_error(Errc::conflict, "the main process is not running");
+    if (!config_.tty)
+        return make_error(Errc::conflict, "the main process has no terminal to resize");
+    if (!running_ || !out_.is_open())
+        return make_error(Errc::conflict, "the main process is not running");
     struct winsize ws {};
     ws.ws_row = rows;
     ws.ws_col = cols;
-    if (::ioctl(out_.native_handle(), TIOCSWINSZ, &ws) != 0) return errno_error("resize terminal", errno);
+    if (::ioctl(out_.native_handle(), TIOCSWINSZ, &ws) != 0)
+        return errno_error("resize terminal", errno);
     return ok();
 }
 
 void MainProcess::on_agent_signal(int signal) {
     if (running_) {
         if (is_terminating(signal)) terminating_ = true;
-        ::kill(pid_, signal);
+        if (!run_exit_) ::kill(pid_, signal);
         return;
     }
     if ((is_terminating(signal) || signal == SIGHUP) && !ending_) {
@@ -249,16 +288,18 @@ agentproto::Health MainProcess::health() const {
     agentproto::Health h;
     h.ready = true;
     h.keep_alive = config_.keep_alive;
-    h.main_pid = running_ ? pid_ : 0;
-    h.main_running = running_;
-    h.main_exited = !running_ && last_exit_code_.has_value();
-    h.exit_code = last_exit_code_;
+    bool alive = running_ && !run_exit_;
+    h.main_pid = alive ? pid_ : 0;
+    h.main_running = alive;
+    h.main_exited = !alive && (run_exit_.has_value() || last_exit_code_.has_value());
+    h.exit_code = run_exit_ ? std::optional<int>(run_exit_->code) : last_exit_code_;
     h.runs = runs_;
     return h;
 }
 
 AttachSession::AttachSession(std::shared_ptr<Outlet> outlet, MainProcess& main,
-                             const agentproto::AttachRequest& request, std::shared_ptr<StdinAcks> acks)
+                             const agentproto::AttachRequest& request,
+                             const std::shared_ptr<StdinAcks>& acks)
     : Session(std::move(outlet)),
       main_(main),
       stdin_(request.stdin),
@@ -284,9 +325,13 @@ void AttachSession::on_close_stdin() {
     if (stdin_ && main_.stdin_once()) main_.close_stdin();
 }
 
-Status AttachSession::on_signal(int signal) { return main_.signal(signal); }
+Status AttachSession::on_signal(int signal) {
+    return main_.signal(signal);
+}
 
-Status AttachSession::on_resize(std::uint16_t rows, std::uint16_t cols) { return main_.resize(rows, cols); }
+Status AttachSession::on_resize(std::uint16_t rows, std::uint16_t cols) {
+    return main_.resize(rows, cols);
+}
 
 void AttachSession::on_detach() {
     outlet_->detach();

@@ -24,7 +24,7 @@ struct MainConfig {
     bool hold = false;              // wait for a start request instead of starting at boot
     bool tty = false;
     bool open_stdin = false;
-    bool stdin_once = false;        // close stdin when the first attached client closes it
+    bool stdin_once = false;  // close stdin when the first attached client closes it
     ProcessDefaults defaults;
 };
 
@@ -41,8 +41,9 @@ public:
 
     void boot();
     Result<int> start(const agentproto::StartRequest& request);
-    std::shared_ptr<AttachSession> attach(const agentproto::AttachRequest& request, std::shared_ptr<Outlet> outlet,
-                                          std::shared_ptr<StdinAcks> acks);
+    std::shared_ptr<AttachSession> attach(const agentproto::AttachRequest& request,
+                                          const std::shared_ptr<Outlet>& outlet,
+                                          const std::shared_ptr<StdinAcks>& acks);
     // A signal the agent itself received: forwarded to the main process, or ends an idle agent.
     void on_agent_signal(int signal);
     agentproto::Health health() const;
@@ -72,7 +73,8 @@ private:
 
     Result<int> launch(std::vector<std::string> argv, const std::vector<std::string>& env);
     static boost::asio::awaitable<void> supervise(MainProcess* self);
-    static boost::asio::awaitable<void> run_pump(MainProcess* self, boost::asio::posix::stream_descriptor& fd,
+    static boost::asio::awaitable<void> run_pump(MainProcess* self,
+                                                 boost::asio::posix::stream_descriptor& fd,
                                                  agentproto::Stream stream);
     void end_run(ExitStatus status);
 
@@ -88,6 +90,8 @@ private:
     int runs_ = 0;
     std::optional<ExitStatus> run_exit_;
     std::optional<int> last_exit_code_;
+    std::optional<ExitStatus> last_exit_;
+    bool drain_expired_ = false;  // the run's output is no longer waited for
     int pumps_running_ = 0;
     boost::asio::posix::stream_descriptor out_;
     boost::asio::posix::stream_descriptor err_;
@@ -102,8 +106,8 @@ private:
 
 class AttachSession final : public Session {
 public:
-    AttachSession(std::shared_ptr<Outlet> outlet, MainProcess& main, const agentproto::AttachRequest& request,
-                  std::shared_ptr<StdinAcks> acks);
+    AttachSession(std::shared_ptr<Outlet> outlet, MainProcess& main,
+                  const agentproto::AttachRequest& request, const std::shared_ptr<StdinAcks>& acks);
 
     bool wants(agentproto::Stream stream) const noexcept;
 

@@ -7,16 +7,22 @@
 
 namespace sockerless::agent {
 
-Outlet::Outlet(const boost::asio::any_io_executor& executor, std::weak_ptr<FrameSink> sink, std::uint32_t session,
-               std::uint32_t initial_credit)
-    : executor_(executor), sink_(std::move(sink)), session_(session), credit_(initial_credit), wake_(executor), space_(executor) {}
+Outlet::Outlet(const boost::asio::any_io_executor& executor, std::weak_ptr<FrameSink> sink,
+               std::uint32_t session, std::uint32_t initial_credit)
+    : executor_(executor),
+      sink_(std::move(sink)),
+      session_(session),
+      credit_(initial_credit),
+      wake_(executor),
+      space_(executor) {}
 
 void Outlet::start(const std::shared_ptr<Outlet>& self) {
     boost::asio::co_spawn(self->executor_, deliver(self), boost::asio::detached);
 }
 
 boost::asio::awaitable<void> Outlet::wait_space() {
-    while (!has_space()) co_await space_.wait();
+    while (!has_space())
+        co_await space_.wait();
 }
 
 void Outlet::push(agentproto::Stream stream, Chunk chunk, std::size_t length) {
@@ -45,6 +51,11 @@ void Outlet::grant(std::uint32_t bytes) {
     wake_.notify();
 }
 
+void Outlet::unblock_producers() {
+    unblocked_ = true;
+    space_.notify();
+}
+
 void Outlet::detach() {
     if (detached_) return;
     detached_ = true;
@@ -56,7 +67,8 @@ void Outlet::detach() {
 
 boost::asio::awaitable<void> Outlet::deliver(std::shared_ptr<Outlet> self) {
     while (true) {
-        while (self->queue_.empty() && !self->detached_) co_await self->wake_.wait();
+        while (self->queue_.empty() && !self->detached_)
+            co_await self->wake_.wait();
         if (self->detached_) co_return;
         auto sink = self->sink_.lock();
         if (!sink) {
@@ -79,7 +91,8 @@ boost::asio::awaitable<void> Outlet::deliver(std::shared_ptr<Outlet> self) {
             continue;
         }
         auto& data = std::get<Data>(front);
-        std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(self->credit_, data.length));
+        std::size_t n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(self->credit_, data.length));
         sink->send_data(self->session_, data.stream, data.chunk, data.offset, n);
         self->credit_ -= n;
         self->queued_bytes_ -= n;

@@ -22,8 +22,8 @@ class FrameSink {
 public:
     virtual ~FrameSink() = default;
     virtual void send_text(std::string text) = 0;
-    virtual void send_data(std::uint32_t session, agentproto::Stream stream, Chunk chunk, std::size_t offset,
-                           std::size_t length) = 0;
+    virtual void send_data(std::uint32_t session, agentproto::Stream stream, Chunk chunk,
+                           std::size_t offset, std::size_t length) = 0;
     virtual void session_finished(std::uint32_t session) = 0;
 };
 
@@ -31,8 +31,8 @@ class Outlet {
 public:
     static constexpr std::size_t kHighWater = 1u << 20;
 
-    Outlet(const boost::asio::any_io_executor& executor, std::weak_ptr<FrameSink> sink, std::uint32_t session,
-           std::uint32_t initial_credit);
+    Outlet(const boost::asio::any_io_executor& executor, std::weak_ptr<FrameSink> sink,
+           std::uint32_t session, std::uint32_t initial_credit);
 
     // Starts the delivery loop; the loop holds `self` until the final message is delivered.
     static void start(const std::shared_ptr<Outlet>& self);
@@ -42,7 +42,12 @@ public:
     bool finished() const noexcept { return finished_; }
 
     // Producer side.
-    bool has_space() const noexcept { return detached_ || queued_bytes_ < kHighWater; }
+    bool has_space() const noexcept {
+        return detached_ || unblocked_ || queued_bytes_ < kHighWater;
+    }
+    // Producers stop waiting for space from now on (the drain deadline passed): what they still
+    // push is queued regardless, so nothing already read is lost, and no producer hangs.
+    void unblock_producers();
     boost::asio::awaitable<void> wait_space();
     void push(agentproto::Stream stream, Chunk chunk, std::size_t length);
     void push_control(const agentproto::AgentMessage& message);
@@ -75,6 +80,7 @@ private:
     std::size_t queued_bytes_ = 0;
     bool detached_ = false;
     bool finished_ = false;
+    bool unblocked_ = false;
     Notify wake_;   // consumer: something queued, credit granted, detached
     Notify space_;  // producers: queue drained below the high-water mark
 };

@@ -15,15 +15,19 @@ ExitStatus decode_wait_status(int status) noexcept {
     return ExitStatus{};
 }
 
-Reaper::Reaper(boost::asio::any_io_executor executor) : sigchld_(executor, SIGCHLD) {
+Reaper::Reaper(const boost::asio::any_io_executor& executor) : sigchld_(executor, SIGCHLD) {
     arm();
     // Children that exited before the signal set existed would otherwise wait for the next SIGCHLD.
     reap_all();
 }
 
-void Reaper::watch(pid_t pid, Callback on_exit) { owners_[pid] = std::move(on_exit); }
+void Reaper::watch(pid_t pid, Callback on_exit) {
+    owners_[pid] = std::move(on_exit);
+}
 
-void Reaper::forget(pid_t pid) { owners_.erase(pid); }
+void Reaper::forget(pid_t pid) {
+    owners_.erase(pid);
+}
 
 void Reaper::arm() {
     sigchld_.async_wait([this](const boost::system::error_code& ec, int) {
@@ -45,7 +49,8 @@ void Reaper::reap_all() {
         auto it = owners_.find(pid);
         if (it == owners_.end()) {
             ++orphans_reaped_;
-            log_debug("reaped pid " + std::to_string(pid) + " with no owner (an orphaned descendant)");
+            log_debug("reaped pid " + std::to_string(pid) +
+                      " with no owner (an orphaned descendant)");
             continue;
         }
         Callback cb = std::move(it->second);

@@ -3,9 +3,9 @@
 // orphaned descendant; one place calls waitpid(-1) and hands each status to the owner that
 // registered its pid, so no other code may call wait*() for its own children.
 
+#include <sys/types.h>
 #include <functional>
 #include <unordered_map>
-#include <sys/types.h>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -24,7 +24,7 @@ class Reaper {
 public:
     using Callback = std::function<void(ExitStatus)>;
 
-    explicit Reaper(boost::asio::any_io_executor executor);
+    explicit Reaper(const boost::asio::any_io_executor& executor);
 
     // Registers the owner of `pid`. Must be called before control returns to the event loop
     // after the fork, which the single-threaded agent guarantees.

@@ -19,6 +19,8 @@ extern char** environ;
 namespace sockerless::agent {
 namespace {
 
+constexpr int kOutputPipeSize = 1 << 20;
+
 enum class Stage : int { dup = 1, tty, groups, gid, uid, chdir, exec };
 
 struct ChildFailure {
@@ -32,7 +34,9 @@ Result<Pipe> make_pipe() {
     return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-std::string_view env_key(std::string_view kv) { return kv.substr(0, kv.find('=')); }
+std::string_view env_key(std::string_view kv) {
+    return kv.substr(0, kv.find('='));
+}
 
 const std::string* find_env(const std::vector<std::string>& env, std::string_view key) {
     for (const auto& kv : env) {
@@ -47,8 +51,9 @@ bool is_executable_file(const std::string& path) {
 }
 
 // Runs in the forked child: only async-signal-safe calls until execve.
-[[noreturn]] void child_exec(const SpawnSpec& spec, const char* path, char* const* argv, char* const* envp,
-                             int in_fd, int out_fd, int err_fd, int tty_slave, int report_fd) {
+[[noreturn]] void child_exec(const SpawnSpec& spec, const char* path, char* const* argv,
+                             char* const* envp, int in_fd, int out_fd, int err_fd, int tty_slave,
+                             int report_fd) {
     auto fail = [report_fd](Stage stage) {
         ChildFailure f{stage, errno};
         [[maybe_unused]] ssize_t n = ::write(report_fd, &f, sizeof f);
@@ -68,7 +73,8 @@ bool is_executable_file(const std::string& path) {
     ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
     if (spec.user) {
         const auto& u = *spec.user;
-        if (::setgroups(u.groups.size(), u.groups.data()) != 0 && errno != EPERM) fail(Stage::groups);
+        if (::setgroups(u.groups.size(), u.groups.data()) != 0 && errno != EPERM)
+            fail(Stage::groups);
         if (::setgid(u.gid) != 0 && ::getegid() != u.gid) fail(Stage::gid);
         if (::setuid(u.uid) != 0 && ::geteuid() != u.uid) fail(Stage::uid);
     }
@@ -82,12 +88,24 @@ SpawnError failure_to_error(const ChildFailure& f, const SpawnSpec& spec, const 
     std::string what;
     int code = 126;
     switch (f.stage) {
-        case Stage::dup: what = "set up stdio"; break;
-        case Stage::tty: what = "make the terminal controlling"; break;
-        case Stage::groups: what = "set supplementary groups"; break;
-        case Stage::gid: what = "set group id " + std::to_string(spec.user ? spec.user->gid : 0); break;
-        case Stage::uid: what = "set user id " + std::to_string(spec.user ? spec.user->uid : 0); break;
-        case Stage::chdir: what = "chdir to " + spec.workdir; break;
+        case Stage::dup:
+            what = "set up stdio";
+            break;
+        case Stage::tty:
+            what = "make the terminal controlling";
+            break;
+        case Stage::groups:
+            what = "set supplementary groups";
+            break;
+        case Stage::gid:
+            what = "set group id " + std::to_string(spec.user ? spec.user->gid : 0);
+            break;
+        case Stage::uid:
+            what = "set user id " + std::to_string(spec.user ? spec.user->uid : 0);
+            break;
+        case Stage::chdir:
+            what = "chdir to " + spec.workdir;
+            break;
         case Stage::exec:
             what = "exec \"" + path + "\"";
             if (f.err == ENOENT) code = 127;
@@ -99,11 +117,13 @@ SpawnError failure_to_error(const ChildFailure& f, const SpawnSpec& spec, const 
 
 }  // namespace
 
-Result<std::string> resolve_executable(const std::string& file, const std::vector<std::string>& env) {
+Result<std::string> resolve_executable(const std::string& file,
+                                       const std::vector<std::string>& env) {
     if (file.empty()) return make_error(Errc::invalid_argument, "exec: empty command");
     if (file.find('/') != std::string::npos) return file;
     const std::string* path_kv = find_env(env, "PATH");
-    std::string_view path = path_kv != nullptr ? std::string_view(*path_kv).substr(5) : kDefaultPath;
+    std::string_view path =
+        path_kv != nullptr ? std::string_view(*path_kv).substr(5) : kDefaultPath;
     while (true) {
         std::size_t colon = path.find(':');
         std::string_view dir = path.substr(0, colon);
@@ -112,7 +132,8 @@ Result<std::string> resolve_executable(const std::string& file, const std::vecto
         if (colon == std::string_view::npos) break;
         path.remove_prefix(colon + 1);
     }
-    return make_error(Errc::not_found, "exec: \"" + file + "\": executable file not found in $PATH");
+    return make_error(Errc::not_found,
+                      "exec: \"" + file + "\": executable file not found in $PATH");
 }
 
 std::vector<std::string> inherited_environment() {
@@ -139,7 +160,8 @@ std::vector<std::string> build_environment(const std::vector<std::string>& base,
         }
         env.push_back(std::move(kv));
     };
-    for (const auto& kv : overrides) set(kv);
+    for (const auto& kv : overrides)
+        set(kv);
     auto has = [&env](std::string_view key) {
         for (const auto& kv : env) {
             if (env_key(kv) == key) return true;
@@ -153,15 +175,18 @@ std::vector<std::string> build_environment(const std::vector<std::string>& base,
 }
 
 std::variant<SpawnedProcess, SpawnError> spawn_process(const SpawnSpec& spec) {
-    if (spec.argv.empty()) return SpawnError{make_error(Errc::invalid_argument, "exec: no command given"), 126};
+    if (spec.argv.empty())
+        return SpawnError{make_error(Errc::invalid_argument, "exec: no command given"), 126};
     auto path = resolve_executable(spec.argv[0], spec.env);
     if (!path) return SpawnError{path.error(), path.error().code == Errc::not_found ? 127 : 126};
 
     std::vector<char*> argv;
-    for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : spec.argv)
+        argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     std::vector<char*> envp;
-    for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+    for (const auto& e : spec.env)
+        envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
 
     auto report = make_pipe();
@@ -185,6 +210,10 @@ std::variant<SpawnedProcess, SpawnError> spawn_process(const SpawnSpec& spec) {
         auto o = make_pipe();
         auto e = make_pipe();
         if (!o || !e) return SpawnError{(!o ? o.error() : e.error()), 126};
+        // Larger pipes mean fewer, fuller reads and wake-ups on bulk output; a refusal (the
+        // system's pipe-max-size) just leaves the default.
+        ::fcntl(o->read.get(), F_SETPIPE_SZ, kOutputPipeSize);
+        ::fcntl(e->read.get(), F_SETPIPE_SZ, kOutputPipeSize);
         out.stdout_fd = std::move(o->read);
         child_out = std::move(o->write);
         out.stderr_fd = std::move(e->read);
@@ -203,8 +232,8 @@ std::variant<SpawnedProcess, SpawnError> spawn_process(const SpawnSpec& spec) {
     pid_t pid = ::fork();
     if (pid < 0) return SpawnError{errno_error("fork", errno), 126};
     if (pid == 0) {
-        child_exec(spec, path->c_str(), argv.data(), envp.data(), child_in.get(), child_out.get(), child_err.get(),
-                   slave.get(), report->write.get());
+        child_exec(spec, path->c_str(), argv.data(), envp.data(), child_in.get(), child_out.get(),
+                   child_err.get(), slave.get(), report->write.get());
     }
     report->write.reset();
     ChildFailure failure{};

@@ -3,11 +3,11 @@
 // resolved against the process's own PATH, environment, working directory, user and groups,
 // stdio on pipes or on a new pseudo-terminal that becomes its controlling terminal.
 
-#include <optional>
-#include <variant>
-#include <string>
-#include <vector>
 #include <sys/types.h>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
 
 #include "agent/user.h"
 #include "base/error.h"
@@ -17,11 +17,11 @@ namespace sockerless::agent {
 
 struct SpawnSpec {
     std::vector<std::string> argv;
-    std::vector<std::string> env;   // complete environment, KEY=VALUE
-    std::string workdir;            // empty: inherit
+    std::vector<std::string> env;     // complete environment, KEY=VALUE
+    std::string workdir;              // empty: inherit
     std::optional<Credentials> user;  // empty: inherit the agent's
     bool tty = false;
-    bool stdin_pipe = false;        // false: stdin is /dev/null (tty: the terminal either way)
+    bool stdin_pipe = false;  // false: stdin is /dev/null (tty: the terminal either way)
     unsigned short rows = 0, cols = 0;
 };
 
@@ -40,16 +40,19 @@ struct SpawnError {
 };
 
 // Looks up `file` in the PATH of `env` (Docker's default PATH when unset) unless it contains '/'.
-Result<std::string> resolve_executable(const std::string& file, const std::vector<std::string>& env);
+Result<std::string> resolve_executable(const std::string& file,
+                                       const std::vector<std::string>& env);
 
 // Forks and execs. Returns once the child has exec'd, or with the reason it could not.
 // The caller owns the child's pid: it must be reaped (see Reaper).
 std::variant<SpawnedProcess, SpawnError> spawn_process(const SpawnSpec& spec);
 
-inline constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+inline constexpr const char* kDefaultPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // Builds a child's environment: `base` (the agent's own, minus its SOCKERLESS_* settings), then
-// `overrides` by key; PATH defaulted, HOME from the user, TERM=xterm for a terminal, as Docker does.
+// `overrides` by key; PATH defaulted, HOME from the user, TERM=xterm for a terminal, as Docker
+// does.
 std::vector<std::string> build_environment(const std::vector<std::string>& base,
                                            const std::vector<std::string>& overrides,
                                            const std::string& home, bool tty);

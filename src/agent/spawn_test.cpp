@@ -197,15 +197,15 @@ TEST(ResolveExecutable, NotFoundHasDockersMessage) {
 // ---- build_environment ----
 
 TEST(BuildEnvironment, OverridesReplaceByKeyInPlace) {
-    auto env = build_environment({"A=1", "AB=x", "PATH=/p", "HOME=/h"},
-                                 {"A=2", "C=3", "AB=y=z"}, "/home/u", false);
+    auto env = build_environment({"A=1", "AB=x", "PATH=/p", "HOME=/h"}, {"A=2", "C=3", "AB=y=z"},
+                                 "/home/u", false);
     EXPECT_EQ(env, (std::vector<std::string>{"A=2", "AB=y=z", "PATH=/p", "HOME=/h", "C=3"}));
 }
 
 TEST(BuildEnvironment, PathDefaultAdded) {
     auto env = build_environment({"A=1"}, {}, "/root", false);
-    EXPECT_EQ(env, (std::vector<std::string>{"A=1", std::string("PATH=") + kDefaultPath,
-                                             "HOME=/root"}));
+    EXPECT_EQ(env,
+              (std::vector<std::string>{"A=1", std::string("PATH=") + kDefaultPath, "HOME=/root"}));
     auto kept = build_environment({}, {"PATH=/only"}, "/root", false);
     EXPECT_EQ(kept, (std::vector<std::string>{"PATH=/only", "HOME=/root"}));
 }
@@ -217,8 +217,8 @@ TEST(BuildEnvironment, HomeFromUserUnlessSet) {
     EXPECT_EQ(no_home, (std::vector<std::string>{"PATH=/p", "HOME=/"}));
     auto base_home = build_environment({"PATH=/p", "HOME=/base"}, {}, "/home/alice", false);
     EXPECT_EQ(base_home, (std::vector<std::string>{"PATH=/p", "HOME=/base"}));
-    auto override_home = build_environment({"PATH=/p", "HOME=/base"}, {"HOME=/mine"},
-                                           "/home/alice", false);
+    auto override_home =
+        build_environment({"PATH=/p", "HOME=/base"}, {"HOME=/mine"}, "/home/alice", false);
     EXPECT_EQ(override_home, (std::vector<std::string>{"PATH=/p", "HOME=/mine"}));
 }
 
@@ -267,7 +267,8 @@ TEST(InheritedEnvironment, DropsSockerlessSettings) {
     };
     EXPECT_TRUE(has("SPAWN_TEST_KEEP=kept=value"));
     EXPECT_TRUE(has("X_SOCKERLESS_SPAWN_TEST=3"));
-    for (const auto& kv : env) EXPECT_NE(kv.rfind("SOCKERLESS_", 0), 0u) << kv;
+    for (const auto& kv : env)
+        EXPECT_NE(kv.rfind("SOCKERLESS_", 0), 0u) << kv;
 }
 
 // ---- spawn_process ----

@@ -11,7 +11,8 @@
 namespace sockerless::agent {
 namespace asio = boost::asio;
 
-asio::awaitable<void> pump(asio::posix::stream_descriptor& fd, agentproto::Stream stream, ChunkConsumer& consumer) {
+asio::awaitable<void> pump(asio::posix::stream_descriptor& fd, agentproto::Stream stream,
+                           ChunkConsumer& consumer) {
     while (fd.is_open()) {
         co_await consumer.wait_space();
         Chunk chunk = Chunk::allocate(agentproto::kMaxDataPayload);
@@ -67,12 +68,13 @@ void StdinWriter::drop_pending() {
 
 asio::awaitable<void> StdinWriter::run(std::shared_ptr<StdinWriter> self) {
     while (!self->broken_) {
-        while (self->queue_.empty() && !self->closing_ && !self->broken_) co_await self->wake_.wait();
+        while (self->queue_.empty() && !self->closing_ && !self->broken_)
+            co_await self->wake_.wait();
         if (self->broken_) break;
         if (self->queue_.empty()) {  // closing with nothing left to write
             boost::system::error_code ignored;
             if (self->tty_) {
-                static const unsigned char kEot = 0x04;
+                static constexpr unsigned char kEot = 0x04;
                 co_await asio::async_write(self->fd_, asio::buffer(&kEot, 1),
                                            asio::as_tuple(asio::use_awaitable));
             }
@@ -83,11 +85,13 @@ asio::awaitable<void> StdinWriter::run(std::shared_ptr<StdinWriter> self) {
         }
         Pending p = std::move(self->queue_.front());
         self->queue_.pop_front();
-        auto [ec, n] = co_await asio::async_write(self->fd_, asio::buffer(p.chunk.data.get(), p.length),
-                                                  asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] =
+            co_await asio::async_write(self->fd_, asio::buffer(p.chunk.data.get(), p.length),
+                                       asio::as_tuple(asio::use_awaitable));
         if (auto a = p.ack.lock()) a->stdin_consumed(p.length);
         if (ec) {
-            // EPIPE: the process closed its stdin or exited. Later input is dropped, as a pipe would.
+            // EPIPE: the process closed its stdin or exited. Later input is dropped, as a pipe
+            // would.
             self->broken_ = true;
             self->drop_pending();
             boost::system::error_code ignored;

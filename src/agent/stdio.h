@@ -26,8 +26,8 @@ public:
 };
 
 // Reads until EOF, EIO (a terminal whose other side closed) or cancellation.
-boost::asio::awaitable<void> pump(boost::asio::posix::stream_descriptor& fd, agentproto::Stream stream,
-                                  ChunkConsumer& consumer);
+boost::asio::awaitable<void> pump(boost::asio::posix::stream_descriptor& fd,
+                                  agentproto::Stream stream, ChunkConsumer& consumer);
 
 // Who is told that stdin bytes were written (or dropped) so more may be sent.
 class StdinAcks {

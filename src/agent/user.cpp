@@ -14,7 +14,8 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
     std::size_t start = 0;
     while (true) {
         std::size_t pos = s.find(sep, start);
-        out.push_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
+        out.push_back(
+            s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
         if (pos == std::string_view::npos) break;
         start = pos + 1;
     }
@@ -74,22 +75,26 @@ std::vector<GroupEntry> parse_group(std::string_view text) {
 
 }  // namespace
 
-Result<Credentials> resolve_user(std::string_view spec, std::string_view passwd_text, std::string_view group_text) {
+Result<Credentials> resolve_user(std::string_view spec, std::string_view passwd_text,
+                                 std::string_view group_text) {
     auto users = parse_passwd(passwd_text);
     auto groups = parse_group(group_text);
     std::string_view user_part = spec.substr(0, spec.find(':'));
     std::optional<std::string_view> group_part;
-    if (auto colon = spec.find(':'); colon != std::string_view::npos) group_part = spec.substr(colon + 1);
+    if (auto colon = spec.find(':'); colon != std::string_view::npos)
+        group_part = spec.substr(colon + 1);
     if (user_part.empty()) user_part = "0";
 
     Credentials creds;
     const PasswdEntry* entry = nullptr;
     if (auto id = parse_id(user_part)) {
         creds.uid = *id;
-        auto it = std::find_if(users.begin(), users.end(), [&](const PasswdEntry& e) { return e.uid == *id; });
+        auto it = std::find_if(users.begin(), users.end(),
+                               [&](const PasswdEntry& e) { return e.uid == *id; });
         if (it != users.end()) entry = &*it;
     } else {
-        auto it = std::find_if(users.begin(), users.end(), [&](const PasswdEntry& e) { return e.name == user_part; });
+        auto it = std::find_if(users.begin(), users.end(),
+                               [&](const PasswdEntry& e) { return e.name == user_part; });
         if (it == users.end()) {
             return make_error(Errc::not_found, "unable to find user " + std::string(user_part) +
                                                    ": no matching entries in passwd file");
@@ -102,13 +107,17 @@ Result<Credentials> resolve_user(std::string_view spec, std::string_view passwd_
     if (entry != nullptr) creds.name = std::string(entry->name);
 
     if (group_part) {
-        if (group_part->empty()) return make_error(Errc::invalid_argument, "empty group in user \"" + std::string(spec) + "\"");
+        if (group_part->empty())
+            return make_error(Errc::invalid_argument,
+                              "empty group in user \"" + std::string(spec) + "\"");
         if (auto id = parse_id(*group_part)) {
             creds.gid = *id;
         } else {
-            auto it = std::find_if(groups.begin(), groups.end(), [&](const GroupEntry& g) { return g.name == *group_part; });
+            auto it = std::find_if(groups.begin(), groups.end(),
+                                   [&](const GroupEntry& g) { return g.name == *group_part; });
             if (it == groups.end()) {
-                return make_error(Errc::not_found, "unable to find group " + std::string(*group_part) +
+                return make_error(Errc::not_found, "unable to find group " +
+                                                       std::string(*group_part) +
                                                        ": no matching entries in group file");
             }
             creds.gid = it->gid;
@@ -116,7 +125,8 @@ Result<Credentials> resolve_user(std::string_view spec, std::string_view passwd_
     } else if (entry != nullptr) {
         // Supplementary groups only when the primary group was not given explicitly, as runc does.
         for (const auto& g : groups) {
-            if (std::find(g.members.begin(), g.members.end(), entry->name) != g.members.end() && g.gid != creds.gid) {
+            if (std::find(g.members.begin(), g.members.end(), entry->name) != g.members.end() &&
+                g.gid != creds.gid) {
                 creds.groups.push_back(g.gid);
             }
         }

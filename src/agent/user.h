@@ -2,10 +2,10 @@
 // Resolution of Docker's `--user` forms against the image's /etc/passwd and /etc/group, read as
 // plain files so that it works in a static binary with no NSS (and in images that have no libc).
 
+#include <sys/types.h>
 #include <string>
 #include <string_view>
 #include <vector>
-#include <sys/types.h>
 
 #include "base/error.h"
 
@@ -21,7 +21,8 @@ struct Credentials {
 
 // `spec` is "", "user", "uid", "user:group", "uid:gid" or any mix. Names must exist in the files;
 // numeric ids need not (as in Docker). `passwd` and `group` are the files' contents.
-Result<Credentials> resolve_user(std::string_view spec, std::string_view passwd, std::string_view group);
+Result<Credentials> resolve_user(std::string_view spec, std::string_view passwd,
+                                 std::string_view group);
 
 // Reads /etc/passwd and /etc/group below `root` (normally "/") and resolves `spec`.
 Result<Credentials> resolve_user_in(std::string_view spec, const std::string& root = "/");

@@ -205,7 +205,7 @@ TEST(ResolveUser, MalformedPasswdLinesAreSkipped) {
     constexpr std::string_view passwd =
         "# comment:x:1:1:c:/c:/bin/sh\n"
         "\n"
-        "short:x:2:2:/home/short\n"          // six fields
+        "short:x:2:2:/home/short\n"           // six fields
         "baduid:x:abc:3:b:/home/b:/bin/sh\n"  // non-numeric uid
         "badgid:x:4:-4:b:/home/b:/bin/sh\n"   // non-numeric gid
         "emptyuid:x::5:e:/home/e:/bin/sh\n"
@@ -232,8 +232,8 @@ TEST(ResolveUser, MalformedGroupLinesAreSkipped) {
     constexpr std::string_view group =
         "#wheel:x:10:alice\n"
         "\n"
-        "short:x:11\n"          // three fields
-        "badgid:x:ab:alice\n"   // non-numeric gid
+        "short:x:11\n"         // three fields
+        "badgid:x:ab:alice\n"  // non-numeric gid
         "good:x:12:bob,alice\n";
     for (std::string_view spec : {"alice:short", "alice:badgid", "alice:#wheel"}) {
         auto r = resolve_user(spec, kPasswd, group);

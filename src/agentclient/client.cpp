@@ -27,13 +27,16 @@ namespace {
 constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
 
 Error lost_error(const Endpoint& endpoint, std::string_view why) {
-    return make_error(Errc::unavailable, "connection to agent at " + endpoint.address() + " lost: " + std::string(why));
+    return make_error(Errc::unavailable, "connection to agent at " + endpoint.address() +
+                                             " lost: " + std::string(why));
 }
 
 Result<tcp::endpoint> parse_endpoint(const std::string& host, std::uint16_t port) {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(host, ec);
-    if (ec) return make_error(Errc::invalid_argument, "agent host \"" + host + "\" is not an IP address");
+    if (ec)
+        return make_error(Errc::invalid_argument,
+                          "agent host \"" + host + "\" is not an IP address");
     return tcp::endpoint(address, port);
 }
 
@@ -42,7 +45,9 @@ Result<tcp::endpoint> parse_endpoint(const std::string& host, std::uint16_t port
 Wakeup::Wakeup(const asio::any_io_executor& executor)
     : timer_(executor, std::chrono::steady_clock::time_point::max()) {}
 
-void Wakeup::notify() { timer_.cancel(); }
+void Wakeup::notify() {
+    timer_.cancel();
+}
 
 asio::awaitable<void> Wakeup::wait() {
     boost::system::error_code ec;
@@ -60,7 +65,10 @@ struct Connection::Impl {
     };
 
     Impl(websocket::stream<beast::tcp_stream> s, Endpoint e)
-        : ws(std::move(s)), endpoint(std::move(e)), writer_wake(ws.get_executor()), starts_wake(ws.get_executor()) {}
+        : ws(std::move(s)),
+          endpoint(std::move(e)),
+          writer_wake(ws.get_executor()),
+          starts_wake(ws.get_executor()) {}
 
     websocket::stream<beast::tcp_stream> ws;
     Endpoint endpoint;
@@ -92,7 +100,8 @@ Session::Session(std::shared_ptr<Connection> connection, std::uint32_t id, std::
       wake_(connection_->executor()) {}
 
 asio::awaitable<Result<std::optional<Output>>> Session::read() {
-    while (queue_.empty() && !ended_) co_await wake_.wait();
+    while (queue_.empty() && !ended_)
+        co_await wake_.wait();
     if (queue_.empty()) {
         if (!exit_ && error_) co_return *error_;  // ended without an exit status: lost or dropped
         co_return std::optional<Output>{};
@@ -101,7 +110,8 @@ asio::awaitable<Result<std::optional<Output>>> Session::read() {
     queue_.pop_front();
     unacknowledged_ += out.data.size();
     if (!ended_ && unacknowledged_ >= window_ / 2) {
-        connection_->send_control(agentproto::Window{id_, static_cast<std::uint32_t>(unacknowledged_)});
+        connection_->send_control(
+            agentproto::Window{id_, static_cast<std::uint32_t>(unacknowledged_)});
         unacknowledged_ = 0;
     }
     co_return std::optional<Output>{std::move(out)};
@@ -109,12 +119,14 @@ asio::awaitable<Result<std::optional<Output>>> Session::read() {
 
 asio::awaitable<Status> Session::write_stdin(std::span<const unsigned char> data) {
     while (!data.empty()) {
-        while (stdin_credit_ <= 0 && !ended_) co_await wake_.wait();
+        while (stdin_credit_ <= 0 && !ended_)
+            co_await wake_.wait();
         if (ended_) {
-            co_return make_error(Errc::conflict, "session " + std::to_string(id_) + " has ended; stdin not delivered");
+            co_return make_error(Errc::conflict, "session " + std::to_string(id_) +
+                                                     " has ended; stdin not delivered");
         }
-        std::size_t n = std::min<std::size_t>({data.size(), static_cast<std::size_t>(stdin_credit_),
-                                               agentproto::kMaxDataPayload});
+        std::size_t n = std::min<std::size_t>(
+            {data.size(), static_cast<std::size_t>(stdin_credit_), agentproto::kMaxDataPayload});
         connection_->send_stdin(id_, data.first(n));
         stdin_credit_ -= static_cast<std::int64_t>(n);
         data = data.subspan(n);
@@ -140,7 +152,9 @@ asio::awaitable<Result<agentproto::Exit>> Session::wait() {
         if (!out) co_return out.error();
         if (!*out) break;
     }
-    if (!exit_) co_return error_.value_or(make_error(Errc::internal, "session ended without an exit status"));
+    if (!exit_)
+        co_return error_.value_or(
+            make_error(Errc::internal, "session ended without an exit status"));
     co_return *exit_;
 }
 
@@ -184,10 +198,18 @@ Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Connection::~Connection() = default;
 
-bool Connection::connected() const noexcept { return !impl_->dead; }
-const agentproto::Hello& Connection::hello() const noexcept { return impl_->hello; }
-const Endpoint& Connection::endpoint() const noexcept { return impl_->endpoint; }
-asio::any_io_executor Connection::executor() const { return impl_->ws.get_executor(); }
+bool Connection::connected() const noexcept {
+    return !impl_->dead;
+}
+const agentproto::Hello& Connection::hello() const noexcept {
+    return impl_->hello;
+}
+const Endpoint& Connection::endpoint() const noexcept {
+    return impl_->endpoint;
+}
+asio::any_io_executor Connection::executor() const {
+    return impl_->ws.get_executor();
+}
 
 std::uint32_t Connection::next_session_id() {
     std::uint32_t id = impl_->next_id++;
@@ -217,7 +239,8 @@ void Connection::close() {
 asio::awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
     Impl& impl = *self->impl_;
     while (true) {
-        while (impl.queue.empty() && !impl.closing && !impl.dead) co_await impl.writer_wake.wait();
+        while (impl.queue.empty() && !impl.closing && !impl.dead)
+            co_await impl.writer_wake.wait();
         if (impl.dead) break;
         if (impl.queue.empty()) {
             co_await impl.ws.async_close(websocket::close_code::normal, kUse);
@@ -253,8 +276,8 @@ asio::awaitable<void> Connection::read_loop(std::shared_ptr<Connection> self) {
                 std::string_view(static_cast<const char*>(bytes.data()), bytes.size()));
             if (message) self->dispatch(*message);
         } else {
-            auto frame = agentproto::decode_data_frame(
-                std::span<const unsigned char>(static_cast<const unsigned char*>(bytes.data()), bytes.size()));
+            auto frame = agentproto::decode_data_frame(std::span<const unsigned char>(
+                static_cast<const unsigned char*>(bytes.data()), bytes.size()));
             if (frame) {
                 if (auto it = impl.sessions.find(frame->session); it != impl.sessions.end()) {
                     if (auto s = it->second.lock()) s->on_output(frame->stream, frame->payload);
@@ -314,17 +337,20 @@ void Connection::dispatch(const agentproto::AgentMessage& message) {
     }
 }
 
-asio::awaitable<Result<std::shared_ptr<Session>>> Connection::exec(agentproto::ExecRequest request) {
+asio::awaitable<Result<std::shared_ptr<Session>>> Connection::exec(
+    agentproto::ExecRequest request) {
     if (impl_->dead) co_return impl_->lost.value_or(lost_error(impl_->endpoint, "not connected"));
     request.session = next_session_id();
     auto session = std::make_shared<Session>(shared_from_this(), request.session, request.window);
     impl_->sessions[request.session] = session;
     send_control(request);
-    while (!session->started_ && !session->ended_) co_await session->wake_.wait();
+    while (!session->started_ && !session->ended_)
+        co_await session->wake_.wait();
     if (!session->started_) {
-        Error e = session->error_.value_or(make_error(Errc::internal, "exec ended before it started"));
-        co_return e.wrap("exec " + (request.argv.empty() ? std::string() : request.argv[0]) + " in agent at " +
-                         impl_->endpoint.address());
+        Error e =
+            session->error_.value_or(make_error(Errc::internal, "exec ended before it started"));
+        co_return e.wrap("exec " + (request.argv.empty() ? std::string() : request.argv[0]) +
+                         " in agent at " + impl_->endpoint.address());
     }
     co_return session;
 }
@@ -333,7 +359,8 @@ std::shared_ptr<Session> Connection::attach(agentproto::AttachRequest request) {
     request.session = next_session_id();
     auto session = std::make_shared<Session>(shared_from_this(), request.session, request.window);
     if (impl_->dead) {
-        session->on_connection_lost(impl_->lost.value_or(lost_error(impl_->endpoint, "not connected")));
+        session->on_connection_lost(
+            impl_->lost.value_or(lost_error(impl_->endpoint, "not connected")));
         return session;
     }
     session->started_ = true;
@@ -348,15 +375,15 @@ asio::awaitable<Result<int>> Connection::start_main(agentproto::StartRequest req
     impl_->starts[request.session] = Impl::PendingStart{};
     send_control(request);
     auto self = shared_from_this();
-    while (!impl_->starts[request.session].result) co_await impl_->starts_wake.wait();
+    while (!impl_->starts[request.session].result)
+        co_await impl_->starts_wake.wait();
     Result<int> result = *impl_->starts[request.session].result;
     impl_->starts.erase(request.session);
     co_return result;
 }
 
-asio::awaitable<Result<std::shared_ptr<Connection>>> Connection::connect(asio::any_io_executor executor,
-                                                                        Endpoint endpoint,
-                                                                        std::chrono::milliseconds timeout) {
+asio::awaitable<Result<std::shared_ptr<Connection>>> Connection::connect(
+    asio::any_io_executor executor, Endpoint endpoint, std::chrono::milliseconds timeout) {
     auto target = parse_endpoint(endpoint.host, endpoint.port);
     if (!target) co_return target.error();
     const std::string where = "agent at " + endpoint.address();
@@ -369,11 +396,12 @@ asio::awaitable<Result<std::shared_ptr<Connection>>> Connection::connect(asio::a
     }
     stream.socket().set_option(tcp::no_delay(true));
     websocket::stream<beast::tcp_stream> ws(std::move(stream));
-    ws.set_option(websocket::stream_base::decorator([&endpoint](websocket::request_type& req) {
-        req.set(http::field::authorization, "Bearer " + endpoint.token);
-        req.set(http::field::sec_websocket_protocol, agentproto::kSubprotocol);
-        req.set(http::field::user_agent, "sockerless-agentclient");
-    }));
+    ws.set_option(
+        websocket::stream_base::decorator([token = endpoint.token](websocket::request_type& req) {
+            req.set(http::field::authorization, "Bearer " + token);
+            req.set(http::field::sec_websocket_protocol, agentproto::kSubprotocol);
+            req.set(http::field::user_agent, "sockerless-agentclient");
+        }));
     ws.read_message_max(agentproto::kMaxControlMessage + agentproto::kDataHeaderSize);
     ws.auto_fragment(false);
     websocket::response_type response;
@@ -384,35 +412,44 @@ asio::awaitable<Result<std::shared_ptr<Connection>>> Connection::connect(asio::a
             case http::status::unauthorized:
                 co_return make_error(Errc::unauthorized, where + " refused the token (401)");
             case http::status::service_unavailable:
-                co_return make_error(Errc::unavailable, where + " has no token configured; exec and attach are disabled");
+                co_return make_error(
+                    Errc::unavailable,
+                    where + " has no token configured; exec and attach are disabled");
             case http::status::bad_request:
                 if (!version.empty() && version != std::to_string(agentproto::kProtocolVersion)) {
-                    co_return make_error(Errc::conflict, where + " speaks agent protocol v" + version +
-                                                             " but this daemon speaks v" +
-                                                             std::to_string(agentproto::kProtocolVersion) +
-                                                             "; run an agent from the same release as the daemon");
+                    co_return make_error(Errc::conflict,
+                                         where + " speaks agent protocol v" + version +
+                                             " but this daemon speaks v" +
+                                             std::to_string(agentproto::kProtocolVersion) +
+                                             "; run an agent from the same release as the daemon");
                 }
                 [[fallthrough]];
             default:
-                co_return make_error(Errc::unavailable, "WebSocket handshake with " + where + " failed: " + hec.message() +
-                                                            " (HTTP " + std::to_string(response.result_int()) + ")");
+                co_return make_error(Errc::unavailable,
+                                     "WebSocket handshake with " + where +
+                                         " failed: " + hec.message() + " (HTTP " +
+                                         std::to_string(response.result_int()) + ")");
         }
     }
     if (response[http::field::sec_websocket_protocol] != agentproto::kSubprotocol) {
-        co_return make_error(Errc::conflict, where + " accepted the connection without agreeing on " +
+        co_return make_error(Errc::conflict, where +
+                                                 " accepted the connection without agreeing on " +
                                                  std::string(agentproto::kSubprotocol));
     }
     beast::flat_buffer buffer;
     auto [rec, rn] = co_await ws.async_read(buffer, kUse);
-    if (rec || !ws.got_text()) co_return make_error(Errc::unavailable, where + " sent no hello: " + rec.message());
+    if (rec || !ws.got_text())
+        co_return make_error(Errc::unavailable, where + " sent no hello: " + rec.message());
     auto bytes = buffer.cdata();
-    auto hello = agentproto::parse_agent_message(std::string_view(static_cast<const char*>(bytes.data()), bytes.size()));
+    auto hello = agentproto::parse_agent_message(
+        std::string_view(static_cast<const char*>(bytes.data()), bytes.size()));
     if (!hello || !std::holds_alternative<agentproto::Hello>(*hello)) {
         co_return make_error(Errc::unavailable, where + " sent an unexpected first message");
     }
     const auto& h = std::get<agentproto::Hello>(*hello);
     if (h.protocol != agentproto::kProtocolVersion) {
-        co_return make_error(Errc::conflict, where + " speaks agent protocol v" + std::to_string(h.protocol) +
+        co_return make_error(Errc::conflict, where + " speaks agent protocol v" +
+                                                 std::to_string(h.protocol) +
                                                  " but this daemon speaks v" +
                                                  std::to_string(agentproto::kProtocolVersion));
     }
@@ -425,29 +462,36 @@ asio::awaitable<Result<std::shared_ptr<Connection>>> Connection::connect(asio::a
     co_return connection;
 }
 
-asio::awaitable<Result<agentproto::Health>> check_health(asio::any_io_executor executor, std::string host,
-                                                         std::uint16_t port, std::chrono::milliseconds timeout) {
+asio::awaitable<Result<agentproto::Health>> check_health(asio::any_io_executor executor,
+                                                         std::string host, std::uint16_t port,
+                                                         std::chrono::milliseconds timeout) {
     auto target = parse_endpoint(host, port);
     if (!target) co_return target.error();
     std::string where = host + ":" + std::to_string(port);
     beast::tcp_stream stream(executor);
     stream.expires_after(timeout);
     auto [cec] = co_await stream.async_connect(*target, kUse);
-    if (cec) co_return make_error(Errc::unavailable, "GET http://" + where + "/health: " + cec.message());
+    if (cec)
+        co_return make_error(Errc::unavailable,
+                             "GET http://" + where + "/health: " + cec.message());
     http::request<http::empty_body> req{http::verb::get, "/health", 11};
     req.set(http::field::host, where);
     req.set(http::field::connection, "close");
     auto [wec, wn] = co_await http::async_write(stream, req, kUse);
-    if (wec) co_return make_error(Errc::unavailable, "GET http://" + where + "/health: " + wec.message());
+    if (wec)
+        co_return make_error(Errc::unavailable,
+                             "GET http://" + where + "/health: " + wec.message());
     beast::flat_buffer buffer;
     http::response<http::string_body> res;
     auto [rec, rn] = co_await http::async_read(stream, buffer, res, kUse);
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    if (rec) co_return make_error(Errc::unavailable, "GET http://" + where + "/health: " + rec.message());
-    if (res.result() != http::status::ok) {
+    if (rec)
         co_return make_error(Errc::unavailable,
-                             "GET http://" + where + "/health answered HTTP " + std::to_string(res.result_int()));
+                             "GET http://" + where + "/health: " + rec.message());
+    if (res.result() != http::status::ok) {
+        co_return make_error(Errc::unavailable, "GET http://" + where + "/health answered HTTP " +
+                                                    std::to_string(res.result_int()));
     }
     auto health = agentproto::parse_health(res.body());
     if (!health) co_return health.error().wrap("GET http://" + where + "/health");

@@ -130,8 +130,8 @@ private:
 };
 
 // GET /health once (no keep-alive, no TLS) with a per-request timeout.
-boost::asio::awaitable<Result<agentproto::Health>> check_health(boost::asio::any_io_executor executor,
-                                                                std::string host, std::uint16_t port,
-                                                                std::chrono::milliseconds timeout);
+boost::asio::awaitable<Result<agentproto::Health>> check_health(
+    boost::asio::any_io_executor executor, std::string host, std::uint16_t port,
+    std::chrono::milliseconds timeout);
 
 }  // namespace sockerless::agentclient

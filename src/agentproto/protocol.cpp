@@ -10,14 +10,17 @@ namespace sockerless::agentproto {
 namespace json = boost::json;
 namespace {
 
-Error bad(std::string message) { return make_error(Errc::invalid_argument, std::move(message)); }
+Error bad(std::string message) {
+    return make_error(Errc::invalid_argument, std::move(message));
+}
 
 // Field readers: each names the field and message type in its error so a peer learns what to fix.
 class Reader {
 public:
     Reader(const json::object& obj, std::string_view type) : obj_(obj), type_(type) {}
 
-    Result<std::uint32_t> u32(std::string_view key, std::optional<std::uint32_t> fallback = {}) const {
+    Result<std::uint32_t> u32(std::string_view key,
+                              std::optional<std::uint32_t> fallback = {}) const {
         const json::value* v = obj_.if_contains(key);
         if (v == nullptr) {
             if (fallback) return *fallback;
@@ -26,7 +29,8 @@ public:
         if (v->is_uint64() && v->as_uint64() <= std::numeric_limits<std::uint32_t>::max()) {
             return static_cast<std::uint32_t>(v->as_uint64());
         }
-        if (v->is_int64() && v->as_int64() >= 0 && v->as_int64() <= std::numeric_limits<std::uint32_t>::max()) {
+        if (v->is_int64() && v->as_int64() >= 0 &&
+            v->as_int64() <= std::numeric_limits<std::uint32_t>::max()) {
             return static_cast<std::uint32_t>(v->as_int64());
         }
         return wrong(key, "an unsigned 32-bit integer");
@@ -42,7 +46,8 @@ public:
             v->as_int64() <= std::numeric_limits<int>::max()) {
             return static_cast<int>(v->as_int64());
         }
-        if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
+        if (v->is_uint64() &&
+            v->as_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
             return static_cast<int>(v->as_uint64());
         }
         return wrong(key, "an integer");
@@ -62,7 +67,8 @@ public:
         return v->as_bool();
     }
 
-    Result<std::string> string(std::string_view key, std::optional<std::string> fallback = std::string()) const {
+    Result<std::string> string(std::string_view key,
+                               std::optional<std::string> fallback = std::string()) const {
         const json::value* v = obj_.if_contains(key);
         if (v == nullptr) {
             if (fallback) return *fallback;
@@ -86,11 +92,12 @@ public:
 
 private:
     Error missing(std::string_view key) const {
-        return bad("\"" + std::string(type_) + "\" message lacks field \"" + std::string(key) + "\"");
+        return bad("\"" + std::string(type_) + "\" message lacks field \"" + std::string(key) +
+                   "\"");
     }
     Error wrong(std::string_view key, std::string_view expected) const {
-        return bad("field \"" + std::string(key) + "\" of \"" + std::string(type_) + "\" message must be " +
-                   std::string(expected));
+        return bad("field \"" + std::string(key) + "\" of \"" + std::string(type_) +
+                   "\" message must be " + std::string(expected));
     }
 
     const json::object& obj_;
@@ -98,24 +105,25 @@ private:
 };
 
 // Unwraps a Result<T> field read into `target`, returning the error from the enclosing function.
-#define SOCKERLESS_READ(target, expr)          \
-    do {                                       \
-        auto read_result_ = (expr);            \
+#define SOCKERLESS_READ(target, expr)                   \
+    do {                                                \
+        auto read_result_ = (expr);                     \
         if (!read_result_) return read_result_.error(); \
-        (target) = std::move(*read_result_);   \
+        (target) = std::move(*read_result_);            \
     } while (0)
 
 json::array to_array(const std::vector<std::string>& items) {
     json::array out;
     out.reserve(items.size());
-    for (const auto& s : items) out.emplace_back(s);
+    for (const auto& s : items)
+        out.emplace_back(s);
     return out;
 }
 
 Result<std::pair<json::object, std::string>> parse_object(std::string_view text) {
     if (text.size() > kMaxControlMessage) {
-        return bad("control message of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
-                   std::to_string(kMaxControlMessage));
+        return bad("control message of " + std::to_string(text.size()) +
+                   " bytes exceeds the limit of " + std::to_string(kMaxControlMessage));
     }
     boost::system::error_code ec;
     json::value v = json::parse(text, ec);
@@ -123,25 +131,33 @@ Result<std::pair<json::object, std::string>> parse_object(std::string_view text)
     if (!v.is_object()) return bad("control message must be a JSON object");
     json::object obj = std::move(v.as_object());
     const json::value* type = obj.if_contains("type");
-    if (type == nullptr || !type->is_string()) return bad("control message lacks a string \"type\"");
+    if (type == nullptr || !type->is_string())
+        return bad("control message lacks a string \"type\"");
     std::string type_name(type->as_string());
     return std::make_pair(std::move(obj), std::move(type_name));
 }
 
 struct ClientSerializer {
     json::object operator()(const ExecRequest& m) const {
-        return {{"type", "exec"}, {"session", m.session}, {"argv", to_array(m.argv)}, {"env", to_array(m.env)},
-                {"workdir", m.workdir}, {"user", m.user}, {"tty", m.tty}, {"stdin", m.stdin},
-                {"rows", m.rows}, {"cols", m.cols}, {"window", m.window}};
+        return {{"type", "exec"},         {"session", m.session}, {"argv", to_array(m.argv)},
+                {"env", to_array(m.env)}, {"workdir", m.workdir}, {"user", m.user},
+                {"tty", m.tty},           {"stdin", m.stdin},     {"rows", m.rows},
+                {"cols", m.cols},         {"window", m.window}};
     }
     json::object operator()(const AttachRequest& m) const {
-        return {{"type", "attach"}, {"session", m.session}, {"stdin", m.stdin}, {"stdout", m.stdout},
-                {"stderr", m.stderr}, {"replay", m.replay}, {"window", m.window}};
+        return {{"type", "attach"},   {"session", m.session}, {"stdin", m.stdin},
+                {"stdout", m.stdout}, {"stderr", m.stderr},   {"replay", m.replay},
+                {"window", m.window}};
     }
     json::object operator()(const StartRequest& m) const {
-        return {{"type", "start"}, {"session", m.session}, {"argv", to_array(m.argv)}, {"env", to_array(m.env)}};
+        return {{"type", "start"},
+                {"session", m.session},
+                {"argv", to_array(m.argv)},
+                {"env", to_array(m.env)}};
     }
-    json::object operator()(const CloseStdin& m) const { return {{"type", "close-stdin"}, {"session", m.session}}; }
+    json::object operator()(const CloseStdin& m) const {
+        return {{"type", "close-stdin"}, {"session", m.session}};
+    }
     json::object operator()(const SignalRequest& m) const {
         return {{"type", "signal"}, {"session", m.session}, {"signal", m.signal}};
     }
@@ -155,7 +171,10 @@ struct ClientSerializer {
 
 struct AgentSerializer {
     json::object operator()(const Hello& m) const {
-        return {{"type", "hello"}, {"protocol", m.protocol}, {"agent", m.agent_version}, {"window", m.window}};
+        return {{"type", "hello"},
+                {"protocol", m.protocol},
+                {"agent", m.agent_version},
+                {"window", m.window}};
     }
     json::object operator()(const Started& m) const {
         return {{"type", "started"}, {"session", m.session}, {"pid", m.pid}};
@@ -164,8 +183,11 @@ struct AgentSerializer {
         return {{"type", "exit"}, {"session", m.session}, {"code", m.code}, {"signal", m.signal}};
     }
     json::object operator()(const ErrorMessage& m) const {
-        return {{"type", "error"},        {"session", m.session}, {"code", errc_name(m.code)},
-                {"message", m.message}, {"closed", m.closed}};
+        return {{"type", "error"},
+                {"session", m.session},
+                {"code", errc_name(m.code)},
+                {"message", m.message},
+                {"closed", m.closed}};
     }
     json::object operator()(const Window& m) const {
         return {{"type", "window"}, {"session", m.session}, {"bytes", m.bytes}};
@@ -173,10 +195,10 @@ struct AgentSerializer {
 };
 
 Errc errc_from_name(std::string_view name) {
-    static constexpr std::array kAll = {Errc::invalid_argument, Errc::not_found,  Errc::conflict,
-                                        Errc::not_modified,     Errc::unauthorized, Errc::forbidden,
-                                        Errc::unavailable,      Errc::timeout,    Errc::not_implemented,
-                                        Errc::internal};
+    static constexpr std::array kAll = {
+        Errc::invalid_argument, Errc::not_found, Errc::conflict,    Errc::not_modified,
+        Errc::unauthorized,     Errc::forbidden, Errc::unavailable, Errc::timeout,
+        Errc::not_implemented,  Errc::internal};
     for (Errc e : kAll) {
         if (errc_name(e) == name) return e;
     }
@@ -218,7 +240,8 @@ Result<ClientMessage> parse_attach(const Reader& r) {
 
 }  // namespace
 
-void encode_data_header(std::uint32_t session, Stream stream, unsigned char (&out)[kDataHeaderSize]) noexcept {
+void encode_data_header(std::uint32_t session, Stream stream,
+                        unsigned char (&out)[kDataHeaderSize]) noexcept {
     out[0] = static_cast<unsigned char>(session >> 24);
     out[1] = static_cast<unsigned char>(session >> 16);
     out[2] = static_cast<unsigned char>(session >> 8);
@@ -228,7 +251,8 @@ void encode_data_header(std::uint32_t session, Stream stream, unsigned char (&ou
 
 Result<DataFrame> decode_data_frame(std::span<const unsigned char> frame) {
     if (frame.size() < kDataHeaderSize) {
-        return bad("binary frame of " + std::to_string(frame.size()) + " bytes is shorter than the 5-byte header");
+        return bad("binary frame of " + std::to_string(frame.size()) +
+                   " bytes is shorter than the 5-byte header");
     }
     DataFrame out;
     out.session = (std::uint32_t{frame[0]} << 24) | (std::uint32_t{frame[1]} << 16) |
@@ -238,8 +262,8 @@ Result<DataFrame> decode_data_frame(std::span<const unsigned char> frame) {
     out.stream = static_cast<Stream>(frame[4]);
     out.payload = frame.subspan(kDataHeaderSize);
     if (out.payload.size() > kMaxDataPayload) {
-        return bad("binary frame payload of " + std::to_string(out.payload.size()) + " bytes exceeds " +
-                   std::to_string(kMaxDataPayload));
+        return bad("binary frame payload of " + std::to_string(out.payload.size()) +
+                   " bytes exceeds " + std::to_string(kMaxDataPayload));
     }
     return out;
 }
@@ -275,7 +299,8 @@ Result<ClientMessage> parse_client_message(std::string_view text) {
         SignalRequest m;
         SOCKERLESS_READ(m.session, nonzero_session(r));
         SOCKERLESS_READ(m.signal, r.integer("signal"));
-        if (m.signal < 1 || m.signal > 64) return bad("signal " + std::to_string(m.signal) + " is out of range 1..64");
+        if (m.signal < 1 || m.signal > 64)
+            return bad("signal " + std::to_string(m.signal) + " is out of range 1..64");
         return ClientMessage{m};
     }
     if (type == "resize") {
@@ -339,14 +364,10 @@ Result<AgentMessage> parse_agent_message(std::string_view text) {
 }
 
 std::string serialize(const Health& h) {
-    json::object obj{{"ready", h.ready},
-                     {"protocol", h.protocol},
-                     {"agent", h.agent_version},
-                     {"keepAlive", h.keep_alive},
-                     {"mainPid", h.main_pid},
-                     {"running", h.main_running},
-                     {"exited", h.main_exited},
-                     {"runs", h.runs}};
+    json::object obj{{"ready", h.ready},         {"protocol", h.protocol},
+                     {"agent", h.agent_version}, {"keepAlive", h.keep_alive},
+                     {"mainPid", h.main_pid},    {"running", h.main_running},
+                     {"exited", h.main_exited},  {"runs", h.runs}};
     if (h.exit_code) {
         obj["exitCode"] = *h.exit_code;
     } else {
@@ -370,7 +391,8 @@ Result<Health> parse_health(std::string_view text) {
     SOCKERLESS_READ(h.main_running, r.boolean("running", false));
     SOCKERLESS_READ(h.main_exited, r.boolean("exited", false));
     SOCKERLESS_READ(h.runs, r.integer("runs", 0));
-    if (const json::value* code = obj.if_contains("exitCode"); code != nullptr && !code->is_null()) {
+    if (const json::value* code = obj.if_contains("exitCode");
+        code != nullptr && !code->is_null()) {
         int c = 0;
         SOCKERLESS_READ(c, r.integer("exitCode"));
         h.exit_code = c;
@@ -381,11 +403,12 @@ Result<Health> parse_health(std::string_view text) {
 namespace {
 // Linux signal numbers on x86_64 and arm64 (the architectures Fargate offers).
 constexpr std::array<std::pair<std::string_view, int>, 31> kSignals = {{
-    {"SIGHUP", 1},   {"SIGINT", 2},     {"SIGQUIT", 3},  {"SIGILL", 4},    {"SIGTRAP", 5},  {"SIGABRT", 6},
-    {"SIGBUS", 7},   {"SIGFPE", 8},     {"SIGKILL", 9},  {"SIGUSR1", 10},  {"SIGSEGV", 11}, {"SIGUSR2", 12},
-    {"SIGPIPE", 13}, {"SIGALRM", 14},   {"SIGTERM", 15}, {"SIGSTKFLT", 16}, {"SIGCHLD", 17}, {"SIGCONT", 18},
-    {"SIGSTOP", 19}, {"SIGTSTP", 20},   {"SIGTTIN", 21}, {"SIGTTOU", 22},  {"SIGURG", 23},  {"SIGXCPU", 24},
-    {"SIGXFSZ", 25}, {"SIGVTALRM", 26}, {"SIGPROF", 27}, {"SIGWINCH", 28}, {"SIGIO", 29},   {"SIGPWR", 30},
+    {"SIGHUP", 1},     {"SIGINT", 2},   {"SIGQUIT", 3},   {"SIGILL", 4},   {"SIGTRAP", 5},
+    {"SIGABRT", 6},    {"SIGBUS", 7},   {"SIGFPE", 8},    {"SIGKILL", 9},  {"SIGUSR1", 10},
+    {"SIGSEGV", 11},   {"SIGUSR2", 12}, {"SIGPIPE", 13},  {"SIGALRM", 14}, {"SIGTERM", 15},
+    {"SIGSTKFLT", 16}, {"SIGCHLD", 17}, {"SIGCONT", 18},  {"SIGSTOP", 19}, {"SIGTSTP", 20},
+    {"SIGTTIN", 21},   {"SIGTTOU", 22}, {"SIGURG", 23},   {"SIGXCPU", 24}, {"SIGXFSZ", 25},
+    {"SIGVTALRM", 26}, {"SIGPROF", 27}, {"SIGWINCH", 28}, {"SIGIO", 29},   {"SIGPWR", 30},
     {"SIGSYS", 31},
 }};
 }  // namespace
@@ -395,11 +418,13 @@ Result<int> parse_signal(std::string_view text) {
     int number = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
     if (ec == std::errc() && ptr == text.data() + text.size()) {
-        if (number < 1 || number > 64) return bad("signal number " + std::string(text) + " is out of range 1..64");
+        if (number < 1 || number > 64)
+            return bad("signal number " + std::string(text) + " is out of range 1..64");
         return number;
     }
     std::string upper;
-    for (char c : text) upper.push_back(static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c));
+    for (char c : text)
+        upper.push_back(static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c));
     if (upper.rfind("SIG", 0) != 0) upper.insert(0, "SIG");
     for (const auto& [name, num] : kSignals) {
         if (name == upper) return num;
@@ -416,7 +441,8 @@ Result<int> parse_signal(std::string_view text) {
                 return bad("invalid signal \"" + std::string(text) + "\"");
             }
             auto [p, e] = std::from_chars(rest.data() + 1, rest.data() + rest.size(), offset);
-            if (e != std::errc() || p != rest.data() + rest.size()) return bad("invalid signal \"" + std::string(text) + "\"");
+            if (e != std::errc() || p != rest.data() + rest.size())
+                return bad("invalid signal \"" + std::string(text) + "\"");
             if (rest[0] == '-') offset = -offset;
         }
         int n = base + offset;

@@ -33,7 +33,8 @@ struct DataFrame {
     std::span<const unsigned char> payload;
 };
 
-void encode_data_header(std::uint32_t session, Stream stream, unsigned char (&out)[kDataHeaderSize]) noexcept;
+void encode_data_header(std::uint32_t session, Stream stream,
+                        unsigned char (&out)[kDataHeaderSize]) noexcept;
 Result<DataFrame> decode_data_frame(std::span<const unsigned char> frame);
 
 // ---- client -> agent -------------------------------------------------------------------------
@@ -47,7 +48,8 @@ struct ExecRequest {
     bool tty = false;
     bool stdin = false;
     std::uint16_t rows = 0, cols = 0;
-    std::uint32_t window = kDefaultWindow;  // output bytes the client accepts before a window update
+    std::uint32_t window =
+        kDefaultWindow;  // output bytes the client accepts before a window update
 };
 
 struct AttachRequest {
@@ -65,14 +67,25 @@ struct StartRequest {
     std::vector<std::string> env;
 };
 
-struct CloseStdin { std::uint32_t session = 0; };
-struct SignalRequest { std::uint32_t session = 0; int signal = 0; };
-struct Resize { std::uint32_t session = 0; std::uint16_t rows = 0, cols = 0; };
+struct CloseStdin {
+    std::uint32_t session = 0;
+};
+struct SignalRequest {
+    std::uint32_t session = 0;
+    int signal = 0;
+};
+struct Resize {
+    std::uint32_t session = 0;
+    std::uint16_t rows = 0, cols = 0;
+};
 // Flow control, both directions: the sender of data may send `bytes` more on `session`.
-struct Window { std::uint32_t session = 0; std::uint32_t bytes = 0; };
+struct Window {
+    std::uint32_t session = 0;
+    std::uint32_t bytes = 0;
+};
 
-using ClientMessage =
-    std::variant<ExecRequest, AttachRequest, StartRequest, CloseStdin, SignalRequest, Resize, Window>;
+using ClientMessage = std::variant<ExecRequest, AttachRequest, StartRequest, CloseStdin,
+                                   SignalRequest, Resize, Window>;
 
 // ---- agent -> client -------------------------------------------------------------------------
 
@@ -82,7 +95,10 @@ struct Hello {
     std::uint32_t window = kDefaultWindow;  // stdin bytes the agent accepts per session up front
 };
 
-struct Started { std::uint32_t session = 0; int pid = 0; };
+struct Started {
+    std::uint32_t session = 0;
+    int pid = 0;
+};
 
 struct Exit {
     std::uint32_t session = 0;
@@ -111,7 +127,7 @@ struct Health {
     int protocol = kProtocolVersion;
     std::string agent_version;
     bool keep_alive = false;
-    int main_pid = 0;        // 0 when no main process is running
+    int main_pid = 0;  // 0 when no main process is running
     bool main_running = false;
     bool main_exited = false;
     std::optional<int> exit_code;  // of the last run, once it exited

@@ -8,8 +8,8 @@
 #include <tuple>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 namespace sockerless::agentproto {
 namespace {
@@ -23,7 +23,8 @@ std::vector<unsigned char> make_frame(std::uint32_t session, Stream stream,
     unsigned char header[kDataHeaderSize];
     encode_data_header(session, stream, header);
     std::vector<unsigned char> frame(std::begin(header), std::end(header));
-    for (char c : payload) frame.push_back(static_cast<unsigned char>(c));
+    for (char c : payload)
+        frame.push_back(static_cast<unsigned char>(c));
     return frame;
 }
 
@@ -58,18 +59,36 @@ auto fields(const ExecRequest& m) {
 auto fields(const AttachRequest& m) {
     return std::tie(m.session, m.stdin, m.stdout, m.stderr, m.replay, m.window);
 }
-auto fields(const StartRequest& m) { return std::tie(m.session, m.argv, m.env); }
-auto fields(const CloseStdin& m) { return std::tie(m.session); }
-auto fields(const SignalRequest& m) { return std::tie(m.session, m.signal); }
-auto fields(const Resize& m) { return std::tie(m.session, m.rows, m.cols); }
-auto fields(const Window& m) { return std::tie(m.session, m.bytes); }
-auto fields(const Hello& m) { return std::tie(m.protocol, m.agent_version, m.window); }
-auto fields(const Started& m) { return std::tie(m.session, m.pid); }
-auto fields(const Exit& m) { return std::tie(m.session, m.code, m.signal); }
-auto fields(const ErrorMessage& m) { return std::tie(m.session, m.code, m.message); }
+auto fields(const StartRequest& m) {
+    return std::tie(m.session, m.argv, m.env);
+}
+auto fields(const CloseStdin& m) {
+    return std::tie(m.session);
+}
+auto fields(const SignalRequest& m) {
+    return std::tie(m.session, m.signal);
+}
+auto fields(const Resize& m) {
+    return std::tie(m.session, m.rows, m.cols);
+}
+auto fields(const Window& m) {
+    return std::tie(m.session, m.bytes);
+}
+auto fields(const Hello& m) {
+    return std::tie(m.protocol, m.agent_version, m.window);
+}
+auto fields(const Started& m) {
+    return std::tie(m.session, m.pid);
+}
+auto fields(const Exit& m) {
+    return std::tie(m.session, m.code, m.signal);
+}
+auto fields(const ErrorMessage& m) {
+    return std::tie(m.session, m.code, m.message);
+}
 auto fields(const Health& h) {
-    return std::tie(h.ready, h.protocol, h.agent_version, h.keep_alive, h.main_pid,
-                    h.main_running, h.main_exited, h.exit_code, h.runs);
+    return std::tie(h.ready, h.protocol, h.agent_version, h.keep_alive, h.main_pid, h.main_running,
+                    h.main_exited, h.exit_code, h.runs);
 }
 
 template <class T>
@@ -234,8 +253,8 @@ TEST(ClientMessage, ExecAppliesDefaults) {
     EXPECT_EQ(m->cols, 0);
     EXPECT_EQ(m->window, kDefaultWindow);
 
-    auto null_env = parse_client_as<ExecRequest>(
-        R"({"type":"exec","session":5,"argv":["ls"],"env":null})");
+    auto null_env =
+        parse_client_as<ExecRequest>(R"({"type":"exec","session":5,"argv":["ls"],"env":null})");
     ASSERT_TRUE(null_env.has_value());
     EXPECT_TRUE(null_env->env.empty());
 }
@@ -272,8 +291,8 @@ TEST(ClientMessage, AttachAppliesDefaults) {
 }
 
 TEST(ClientMessage, StartRoundTrips) {
-    expect_client_round_trip(StartRequest{.session = 1, .argv = {"nginx", "-g", "daemon off;"},
-                                          .env = {"X=y"}});
+    expect_client_round_trip(
+        StartRequest{.session = 1, .argv = {"nginx", "-g", "daemon off;"}, .env = {"X=y"}});
     StartRequest keep_previous;
     keep_previous.session = 1;
     expect_client_round_trip(keep_previous);
@@ -405,8 +424,7 @@ TEST(ClientMessageErrors, RejectsWrongFieldTypes) {
              Case{R"({"type":"exec","session":1,"argv":["sh"],"rows":65536})", "\"rows\""},
              Case{R"({"type":"exec","session":1,"argv":["sh"],"cols":-1})", "\"cols\""},
              Case{R"({"type":"exec","session":1,"argv":["sh"],"window":-1})", "\"window\""},
-             Case{R"({"type":"exec","session":1,"argv":["sh"],"window":4294967296})",
-                  "\"window\""},
+             Case{R"({"type":"exec","session":1,"argv":["sh"],"window":4294967296})", "\"window\""},
              Case{R"({"type":"attach","session":1,"stdout":"no"})", "\"stdout\""},
              Case{R"({"type":"attach","session":1,"stderr":0})", "\"stderr\""},
              Case{R"({"type":"attach","session":1,"replay":[]})", "\"replay\""},
@@ -433,17 +451,17 @@ TEST(ClientMessageErrors, RejectsSignalOutOfRange) {
         EXPECT_TRUE(is_invalid(parse_client_message(text), "signal")) << text;
         EXPECT_TRUE(is_invalid(parse_client_message(text), "out of range")) << text;
     }
-    EXPECT_TRUE(is_invalid(
-        parse_client_message(R"({"type":"signal","session":1,"signal":4294967296})"),
-        "\"signal\""));
+    EXPECT_TRUE(
+        is_invalid(parse_client_message(R"({"type":"signal","session":1,"signal":4294967296})"),
+                   "\"signal\""));
 }
 
 TEST(ClientMessageErrors, RejectsExecWithoutArgv) {
-    EXPECT_TRUE(is_invalid(parse_client_message(R"({"type":"exec","session":1,"argv":[]})"),
-                           "\"argv\""));
+    EXPECT_TRUE(
+        is_invalid(parse_client_message(R"({"type":"exec","session":1,"argv":[]})"), "\"argv\""));
     EXPECT_TRUE(is_invalid(parse_client_message(R"({"type":"exec","session":1})"), "\"argv\""));
-    EXPECT_TRUE(is_invalid(parse_client_message(R"({"type":"exec","session":1,"argv":null})"),
-                           "\"argv\""));
+    EXPECT_TRUE(
+        is_invalid(parse_client_message(R"({"type":"exec","session":1,"argv":null})"), "\"argv\""));
 }
 
 std::string padded_close_stdin(std::size_t total) {
@@ -535,8 +553,8 @@ TEST(AgentMessage, ErrorAppliesDefaults) {
     EXPECT_EQ(no_message->message, "");
 
     EXPECT_TRUE(is_invalid(parse_agent_message(R"({"type":"error","message":5})"), "\"message\""));
-    EXPECT_TRUE(is_invalid(parse_agent_message(R"({"type":"error","code":1,"message":"x"})"),
-                           "\"code\""));
+    EXPECT_TRUE(
+        is_invalid(parse_agent_message(R"({"type":"error","code":1,"message":"x"})"), "\"code\""));
 }
 
 TEST(AgentMessage, WindowRoundTrips) {
@@ -554,13 +572,12 @@ TEST(AgentMessageErrors, RejectsMalformedInput) {
     EXPECT_TRUE(is_invalid(parse_agent_message(R"({"type":"mystery"})"), "\"mystery\""));
     EXPECT_TRUE(is_invalid(parse_agent_message(R"({"type":"exec","session":1,"argv":["sh"]})"),
                            "\"exec\""));
-    EXPECT_TRUE(is_invalid(parse_agent_message(R"({"type":"hello","protocol":"1"})"),
-                           "\"protocol\""));
-    EXPECT_TRUE(is_invalid(parse_agent_message(R"({"type":"hello","protocol":1,"agent":2})"),
-                           "\"agent\""));
     EXPECT_TRUE(
-        is_invalid(parse_agent_message(R"({"type":"started","session":1,"pid":2147483648})"),
-                   "\"pid\""));
+        is_invalid(parse_agent_message(R"({"type":"hello","protocol":"1"})"), "\"protocol\""));
+    EXPECT_TRUE(
+        is_invalid(parse_agent_message(R"({"type":"hello","protocol":1,"agent":2})"), "\"agent\""));
+    EXPECT_TRUE(is_invalid(
+        parse_agent_message(R"({"type":"started","session":1,"pid":2147483648})"), "\"pid\""));
 }
 
 // ---- /health -----------------------------------------------------------------------------
@@ -626,12 +643,24 @@ TEST(Signal, ParsesNamesAndNumbers) {
         int number;
     };
     for (const Case& c : {
-             Case{"SIGTERM", 15},  Case{"TERM", 15},        Case{"term", 15},
-             Case{"sigterm", 15},  Case{"15", 15},          Case{"9", 9},
-             Case{"SIGKILL", 9},   Case{"kill", 9},         Case{"1", 1},
-             Case{"64", 64},       Case{"SIGHUP", 1},       Case{"SIGSYS", 31},
-             Case{"SIGRTMIN", 34}, Case{"SIGRTMIN+2", 36},  Case{"rtmin+30", 64},
-             Case{"SIGRTMAX", 64}, Case{"RTMAX-1", 63},     Case{"SIGRTMAX-30", 34},
+             Case{"SIGTERM", 15},
+             Case{"TERM", 15},
+             Case{"term", 15},
+             Case{"sigterm", 15},
+             Case{"15", 15},
+             Case{"9", 9},
+             Case{"SIGKILL", 9},
+             Case{"kill", 9},
+             Case{"1", 1},
+             Case{"64", 64},
+             Case{"SIGHUP", 1},
+             Case{"SIGSYS", 31},
+             Case{"SIGRTMIN", 34},
+             Case{"SIGRTMIN+2", 36},
+             Case{"rtmin+30", 64},
+             Case{"SIGRTMAX", 64},
+             Case{"RTMAX-1", 63},
+             Case{"SIGRTMAX-30", 34},
          }) {
         auto parsed = parse_signal(c.text);
         ASSERT_TRUE(parsed.has_value()) << c.text << ": " << parsed.error().message;
@@ -640,10 +669,10 @@ TEST(Signal, ParsesNamesAndNumbers) {
 }
 
 TEST(Signal, RejectsInvalidInput) {
-    for (std::string_view text : {"", "0", "65", "-1", "SIGFOO", "12abc", "SIG", "SIGTERM ",
-                                  " 15", "99999999999", "SIGRTMIN-1", "SIGRTMAX+1", "SIGRTMIN+",
-                                  "SIGRTMIN+x", "RTMAX-31", "SIGRTMIN2", "SIGRTMIN--2",
-                                  "SIGRTMAX+-2", "SIGRTMAX-+2"}) {
+    for (std::string_view text :
+         {"", "0", "65", "-1", "SIGFOO", "12abc", "SIG", "SIGTERM ", " 15", "99999999999",
+          "SIGRTMIN-1", "SIGRTMAX+1", "SIGRTMIN+", "SIGRTMIN+x", "RTMAX-31", "SIGRTMIN2",
+          "SIGRTMIN--2", "SIGRTMAX+-2", "SIGRTMAX-+2"}) {
         EXPECT_TRUE(is_invalid(parse_signal(text), "")) << '"' << text << '"';
     }
     EXPECT_TRUE(is_invalid(parse_signal("SIGFOO"), "SIGFOO"));

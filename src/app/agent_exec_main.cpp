@@ -5,13 +5,13 @@
 
 #include <iostream>
 
+#include <CLI/CLI.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <CLI/CLI.hpp>
 
 #include "agentclient/client.h"
 
@@ -30,9 +30,10 @@ void write_all(int fd, const std::vector<unsigned char>& data) {
 
 asio::awaitable<void> forward_stdin(std::shared_ptr<agentclient::Session> session) {
     asio::posix::stream_descriptor in(co_await asio::this_coro::executor, ::dup(STDIN_FILENO));
-    std::vector<unsigned char> buf(64 * 1024);
+    std::vector<unsigned char> buf(std::size_t{64} * 1024);
     while (true) {
-        auto [ec, n] = co_await in.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] =
+            co_await in.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
         if (n > 0) {
             auto st = co_await session->write_stdin(std::span<const unsigned char>(buf.data(), n));
             if (!st) break;
@@ -63,7 +64,8 @@ asio::awaitable<int> run(agentclient::Endpoint endpoint, agentproto::ExecRequest
             co_return 125;
         }
         if (!*out) break;
-        write_all((*out)->stream == agentproto::Stream::err ? STDERR_FILENO : STDOUT_FILENO, (*out)->data);
+        write_all((*out)->stream == agentproto::Stream::err ? STDERR_FILENO : STDOUT_FILENO,
+                  (*out)->data);
     }
     (*connection)->close();
     co_return (*session)->exit_status() ? (*session)->exit_status()->code : 125;
@@ -78,7 +80,8 @@ int main(int argc, char** argv) {
     agentproto::ExecRequest request;
     std::string size;
     app.add_option("--addr", address, "Agent address, IP:PORT");
-    app.add_option("--token", token, "Agent token (default: $SOCKERLESS_AGENT_TOKEN)")->envname("SOCKERLESS_AGENT_TOKEN");
+    app.add_option("--token", token, "Agent token (default: $SOCKERLESS_AGENT_TOKEN)")
+        ->envname("SOCKERLESS_AGENT_TOKEN");
     app.add_flag("-i,--interactive", request.stdin, "Forward stdin");
     app.add_flag("-t,--tty", request.tty, "Allocate a terminal");
     app.add_option("-e,--env", request.env, "KEY=VALUE to set (repeatable)");
@@ -93,10 +96,11 @@ int main(int argc, char** argv) {
         return 125;
     }
     agentclient::Endpoint endpoint{address.substr(0, colon),
-                                   static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1))), token};
+                                   static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1))),
+                                   token};
     asio::io_context io(1);
     int code = 125;
-    asio::co_spawn(io, run(endpoint, request), [&](std::exception_ptr e, int c) {
+    asio::co_spawn(io, run(endpoint, request), [&](const std::exception_ptr& e, int c) {
         if (!e) code = c;
         io.stop();
     });

@@ -7,16 +7,26 @@ namespace sockerless {
 
 std::string_view errc_name(Errc code) noexcept {
     switch (code) {
-        case Errc::invalid_argument: return "invalid-argument";
-        case Errc::not_found: return "not-found";
-        case Errc::conflict: return "conflict";
-        case Errc::not_modified: return "not-modified";
-        case Errc::unauthorized: return "unauthorized";
-        case Errc::forbidden: return "forbidden";
-        case Errc::unavailable: return "unavailable";
-        case Errc::timeout: return "timeout";
-        case Errc::not_implemented: return "not-implemented";
-        case Errc::internal: return "internal";
+        case Errc::invalid_argument:
+            return "invalid-argument";
+        case Errc::not_found:
+            return "not-found";
+        case Errc::conflict:
+            return "conflict";
+        case Errc::not_modified:
+            return "not-modified";
+        case Errc::unauthorized:
+            return "unauthorized";
+        case Errc::forbidden:
+            return "forbidden";
+        case Errc::unavailable:
+            return "unavailable";
+        case Errc::timeout:
+            return "timeout";
+        case Errc::not_implemented:
+            return "not-implemented";
+        case Errc::internal:
+            return "internal";
     }
     return "internal";
 }
@@ -37,15 +47,26 @@ Error Error::wrap(std::string_view context) && {
 Error errno_error(std::string_view what, int err) {
     Errc code = Errc::internal;
     switch (err) {
-        case ENOENT: code = Errc::not_found; break;
+        case ENOENT:
+            code = Errc::not_found;
+            break;
         case EACCES:
-        case EPERM: code = Errc::forbidden; break;
-        case EINVAL: code = Errc::invalid_argument; break;
-        case ETIMEDOUT: code = Errc::timeout; break;
+        case EPERM:
+            code = Errc::forbidden;
+            break;
+        case EINVAL:
+            code = Errc::invalid_argument;
+            break;
+        case ETIMEDOUT:
+            code = Errc::timeout;
+            break;
         case ECONNREFUSED:
         case EHOSTUNREACH:
-        case ENETUNREACH: code = Errc::unavailable; break;
-        default: break;
+        case ENETUNREACH:
+            code = Errc::unavailable;
+            break;
+        default:
+            break;
     }
     std::string message(what);
     message.append(": ").append(std::strerror(err));

@@ -35,7 +35,9 @@ struct Error {
     [[nodiscard]] Error wrap(std::string_view context) &&;
 };
 
-inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }
+inline Error make_error(Errc code, std::string message) {
+    return Error{code, std::move(message)};
+}
 
 // An Error built from errno (or a given errno value) with the failing operation named.
 Error errno_error(std::string_view what, int err);
@@ -48,6 +50,8 @@ template <class T>
 using Result = boost::system::result<T, Error>;
 using Status = boost::system::result<void, Error>;
 
-inline Status ok() { return {}; }
+inline Status ok() {
+    return {};
+}
 
 }  // namespace sockerless

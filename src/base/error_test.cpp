@@ -8,7 +8,9 @@ namespace sockerless {
 namespace {
 
 Result<int> parse_positive(int v) {
-    if (v <= 0) return make_error(Errc::invalid_argument, "value must be positive, got " + std::to_string(v));
+    if (v <= 0)
+        return make_error(Errc::invalid_argument,
+                          "value must be positive, got " + std::to_string(v));
     return v;
 }
 

@@ -30,7 +30,8 @@ std::string hex_encode(std::span<const unsigned char> bytes) {
 
 Result<std::string> hex_decode(std::string_view hex) {
     if (hex.size() % 2 != 0) {
-        return make_error(Errc::invalid_argument, "hex string has odd length " + std::to_string(hex.size()));
+        return make_error(Errc::invalid_argument,
+                          "hex string has odd length " + std::to_string(hex.size()));
     }
     std::string out;
     out.reserve(hex.size() / 2);
@@ -38,7 +39,8 @@ Result<std::string> hex_decode(std::string_view hex) {
         int hi = hex_value(hex[i]);
         int lo = hex_value(hex[i + 1]);
         if (hi < 0 || lo < 0) {
-            return make_error(Errc::invalid_argument, "invalid hex digit at offset " + std::to_string(hi < 0 ? i : i + 1));
+            return make_error(Errc::invalid_argument,
+                              "invalid hex digit at offset " + std::to_string(hi < 0 ? i : i + 1));
         }
         out.push_back(static_cast<char>((hi << 4) | lo));
     }

@@ -22,8 +22,8 @@ ExecRequest sh(std::string script) {
 TEST(AgentBasics, HealthAnswersWithoutTokenAndDescribesMainProcess) {
     AgentProcess agent({.command = {"/bin/sh", "-c", "read x"}, .env = {}});
     asio::io_context io;
-    auto health = run_sync(io, agentclient::check_health(io.get_executor(), "127.0.0.1", agent.port(),
-                                                         std::chrono::seconds(2)));
+    auto health = run_sync(io, agentclient::check_health(io.get_executor(), "127.0.0.1",
+                                                         agent.port(), std::chrono::seconds(2)));
     ASSERT_TRUE(health.has_value()) << health.error().message;
     EXPECT_TRUE(health->ready);
     EXPECT_EQ(health->protocol, agentproto::kProtocolVersion);
@@ -91,7 +91,8 @@ TEST(AgentBasics, ExecOfMissingCommandFailsWith127AndDockerMessage) {
     auto result = run_sync(io, conn->exec(ExecRequest{.argv = {"no-such-command-xyz"}}));
     ASSERT_FALSE(result.has_value());
     EXPECT_EQ(result.error().code, Errc::not_found);
-    EXPECT_NE(result.error().message.find("exec: \"no-such-command-xyz\": executable file not found in $PATH"),
+    EXPECT_NE(result.error().message.find(
+                  "exec: \"no-such-command-xyz\": executable file not found in $PATH"),
               std::string::npos)
         << result.error().message;
 }
@@ -107,7 +108,8 @@ TEST(AgentBasics, StdoutAndStderrStayApart) {
     EXPECT_EQ(c.exit->code, 0);
 }
 
-asio::awaitable<Collected> cat_through(std::shared_ptr<agentclient::Connection> conn, std::string input) {
+asio::awaitable<Collected> cat_through(std::shared_ptr<agentclient::Connection> conn,
+                                       std::string input) {
     // Built outside any braced list: GCC 12 miscompiles initializer lists of strings in coroutines.
     ExecRequest request;
     request.argv.push_back("cat");
@@ -115,8 +117,8 @@ asio::awaitable<Collected> cat_through(std::shared_ptr<agentclient::Connection> 
     auto session = co_await conn->exec(std::move(request));
     if (!session) throw std::runtime_error(session.error().message);
     auto reader = asio::co_spawn(conn->executor(), collect(*session), asio::use_awaitable);
-    auto st = co_await (*session)->write_stdin(
-        std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(input.data()), input.size()));
+    auto st = co_await (*session)->write_stdin(std::span<const unsigned char>(
+        reinterpret_cast<const unsigned char*>(input.data()), input.size()));
     if (!st) throw std::runtime_error(st.error().message);
     (*session)->close_stdin();
     co_return co_await std::move(reader);
@@ -127,7 +129,8 @@ TEST(AgentBasics, StdinRoundTripAndCloseGivesEof) {
     asio::io_context io;
     auto conn = connect_or_fail(io, agent.endpoint());
     std::string input;
-    for (int i = 0; i < 5000; ++i) input += "line " + std::to_string(i) + "\n";
+    for (int i = 0; i < 5000; ++i)
+        input += "line " + std::to_string(i) + "\n";
     auto collected = run_sync(io, cat_through(conn, input));
     EXPECT_EQ(collected.out, input);
     ASSERT_TRUE(collected.exit.has_value());
@@ -138,10 +141,11 @@ TEST(AgentBasics, ExecSeesEnvWorkdirAndNoAgentToken) {
     AgentProcess agent({.agent_args = {"--keep-alive"}, .env = {"FROM_IMAGE=image-value"}});
     asio::io_context io;
     auto conn = connect_or_fail(io, agent.endpoint());
-    auto c = exec_collect(io, conn,
-                          ExecRequest{.argv = {"/bin/sh", "-c", "echo $FROM_IMAGE $EXTRA; pwd; env"},
-                                      .env = {"EXTRA=exec-value"},
-                                      .workdir = "/tmp"});
+    auto c =
+        exec_collect(io, conn,
+                     ExecRequest{.argv = {"/bin/sh", "-c", "echo $FROM_IMAGE $EXTRA; pwd; env"},
+                                 .env = {"EXTRA=exec-value"},
+                                 .workdir = "/tmp"});
     EXPECT_EQ(c.out.substr(0, c.out.find('\n')), "image-value exec-value");
     EXPECT_NE(c.out.find("\n/tmp\n"), std::string::npos);
     EXPECT_EQ(c.out.find("SOCKERLESS_AGENT_TOKEN"), std::string::npos);

@@ -15,6 +15,11 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "agent_harness.h"
 
 namespace sockerless::testing {
@@ -53,7 +58,9 @@ StartRequest start_request(std::vector<std::string> argv = {}) {
 class DirWatch {
 public:
     explicit DirWatch(const fs::path& dir) : fd_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) {
-        if (fd_ < 0 || ::inotify_add_watch(fd_, dir.c_str(), IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO) < 0) {
+        if (fd_ < 0 ||
+            ::inotify_add_watch(fd_, dir.c_str(),
+                                IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO) < 0) {
             throw std::runtime_error("inotify on " + dir.string() + " failed");
         }
     }
@@ -75,11 +82,13 @@ private:
 };
 
 std::chrono::milliseconds left_until(std::chrono::steady_clock::time_point deadline) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now());
 }
 
 // Waits (on inotify events, bounded) until `path` contains `needle`.
-bool wait_file_contains(const fs::path& path, const std::string& needle, std::chrono::milliseconds timeout = kWait) {
+bool wait_file_contains(const fs::path& path, const std::string& needle,
+                        std::chrono::milliseconds timeout = kWait) {
     DirWatch watch(path.parent_path());  // armed before the first look: no write can slip between
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (read_file(path).find(needle) == std::string::npos) {
@@ -91,14 +100,16 @@ bool wait_file_contains(const fs::path& path, const std::string& needle, std::ch
 }
 
 Health health_of(asio::io_context& io, const AgentProcess& agent) {
-    auto h = run_sync(io, agentclient::check_health(io.get_executor(), "127.0.0.1", agent.port(), 5s));
+    auto h =
+        run_sync(io, agentclient::check_health(io.get_executor(), "127.0.0.1", agent.port(), 5s));
     if (!h) throw std::runtime_error("health: " + h.error().message);
     return *h;
 }
 
 // Asks /health until `done` holds. Between questions it waits for the agent to write to its log
 // (it logs every start and exit of the main process), with a short cap as a fallback.
-Health wait_health(asio::io_context& io, const AgentProcess& agent, const std::function<bool(const Health&)>& done,
+Health wait_health(asio::io_context& io, const AgentProcess& agent,
+                   const std::function<bool(const Health&)>& done,
                    std::chrono::milliseconds timeout = kWait) {
     DirWatch watch(agent.dir().path());
     auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -112,12 +123,15 @@ Health wait_health(asio::io_context& io, const AgentProcess& agent, const std::f
 }
 
 // Reads stdout of `session` until `needle` arrived; returns what was read.
-asio::awaitable<std::string> read_until(std::shared_ptr<agentclient::Session> session, std::string needle) {
+asio::awaitable<std::string> read_until(std::shared_ptr<agentclient::Session> session,
+                                        std::string needle) {
     std::string out;
     while (out.find(needle) == std::string::npos) {
         auto next = co_await session->read();
         if (!next) throw std::runtime_error("session failed: " + next.error().message);
-        if (!*next) throw std::runtime_error("session ended before \"" + needle + "\" arrived; got \"" + out + "\"");
+        if (!*next)
+            throw std::runtime_error("session ended before \"" + needle + "\" arrived; got \"" +
+                                     out + "\"");
         if ((*next)->stream == agentproto::Stream::out) {
             out.append(reinterpret_cast<const char*>((*next)->data.data()), (*next)->data.size());
         }
@@ -126,17 +140,17 @@ asio::awaitable<std::string> read_until(std::shared_ptr<agentclient::Session> se
 }
 
 // Writes `text` to the session's stdin, then closes it if asked. Returns an error message, or "".
-asio::awaitable<std::string> write_text(std::shared_ptr<agentclient::Session> session, std::string text,
-                                        bool close) {
-    auto st = co_await session->write_stdin(
-        std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+asio::awaitable<std::string> write_text(std::shared_ptr<agentclient::Session> session,
+                                        std::string text, bool close) {
+    auto st = co_await session->write_stdin(std::span<const unsigned char>(
+        reinterpret_cast<const unsigned char*>(text.data()), text.size()));
     if (!st) co_return st.error().message;
     if (close) session->close_stdin();
     co_return std::string();
 }
 
-void write_stdin(asio::io_context& io, const std::shared_ptr<agentclient::Session>& session, std::string text,
-                 bool close) {
+void write_stdin(asio::io_context& io, const std::shared_ptr<agentclient::Session>& session,
+                 std::string text, bool close) {
     auto error = run_sync(io, write_text(session, std::move(text), close));
     ASSERT_EQ(error, "");
 }
@@ -154,7 +168,9 @@ std::string proc_status_field(pid_t pid, const std::string& field) {
     return {};
 }
 
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int pidfd_open(pid_t pid) {
+    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
 
 // Waits for `pidfd`'s process to have exited (a zombie or gone).
 bool wait_pidfd(int pidfd, std::chrono::milliseconds timeout = kWait) {
@@ -162,11 +178,34 @@ bool wait_pidfd(int pidfd, std::chrono::milliseconds timeout = kWait) {
     return ::poll(&p, 1, static_cast<int>(timeout.count())) == 1;
 }
 
+// Owns a duplicate of `fd`: a wait abandoned by a timeout closes only its own copy.
+asio::awaitable<bool> until_readable(int fd) {
+    asio::posix::stream_descriptor d(co_await asio::this_coro::executor, ::dup(fd));
+    boost::system::error_code ec;
+    co_await d.async_wait(asio::posix::stream_descriptor::wait_read,
+                          asio::redirect_error(asio::use_awaitable, ec));
+    co_return !ec;
+}
+
+// Waits for the agent to exit while the client's io keeps running, so connections answer the
+// agent's closing handshake (a daemon always does) instead of making it wait out its grace period.
+std::optional<int> wait_exit_serving(asio::io_context& io, AgentProcess& agent) {
+    int pidfd = pidfd_open(agent.pid());
+    if (pidfd < 0) return agent.wait_exit();
+    try {
+        run_sync(io, until_readable(pidfd), kWait);
+    } catch (const std::exception&) {
+    }
+    ::close(pidfd);
+    return agent.wait_exit(std::chrono::milliseconds(0));
+}
+
 // ---- attach before start, replay, tee -----------------------------------------------------------
 
 TEST(AgentMainAttach, AttachBeforeStartSeesAllOutputFeedsStdinOnceAndGetsExitStatus) {
-    AgentProcess agent({.agent_args = {"--hold", "--open-stdin", "--stdin-once"},
-                        .command = {"/bin/sh", "-c", "echo first-line; read x; echo got:$x; exit 4"}});
+    AgentProcess agent(
+        {.agent_args = {"--hold", "--open-stdin", "--stdin-once"},
+         .command = {"/bin/sh", "-c", "echo first-line; read x; echo got:$x; exit 4"}});
     asio::io_context io;
     Health held = health_of(io, agent);
     EXPECT_FALSE(held.main_running);
@@ -186,7 +225,7 @@ TEST(AgentMainAttach, AttachBeforeStartSeesAllOutputFeedsStdinOnceAndGetsExitSta
     ASSERT_TRUE(rest.exit.has_value()) << (rest.error ? rest.error->message : "");
     EXPECT_EQ(rest.exit->code, 4);
     EXPECT_EQ(rest.exit->signal, 0);
-    EXPECT_EQ(agent.wait_exit(), 4);
+    EXPECT_EQ(wait_exit_serving(io, agent), 4);
 }
 
 TEST(AgentMainAttach, StdinWrittenAndClosedBeforeStartReachesTheProcess) {
@@ -202,7 +241,7 @@ TEST(AgentMainAttach, StdinWrittenAndClosedBeforeStartReachesTheProcess) {
     EXPECT_EQ(c.out, "got:early-input\neof\n");
     ASSERT_TRUE(c.exit.has_value());
     EXPECT_EQ(c.exit->code, 0);
-    EXPECT_EQ(agent.wait_exit(), 0);
+    EXPECT_EQ(wait_exit_serving(io, agent), 0);
 }
 
 TEST(AgentMainAttach, ReplayGivesEarlierOutputOnlyWhenAsked) {
@@ -210,7 +249,8 @@ TEST(AgentMainAttach, ReplayGivesEarlierOutputOnlyWhenAsked) {
                         .command = {"/bin/sh", "-c", "echo early; read x; echo late:$x"}});
     // The tee to the agent's stdout comes before the replay buffer and the fan-out: once the task
     // log has the line, the replay buffer has it too.
-    ASSERT_TRUE(wait_file_contains(agent.dir().path() / "agent.out", "early\n")) << agent.stderr_log();
+    ASSERT_TRUE(wait_file_contains(agent.dir().path() / "agent.out", "early\n"))
+        << agent.stderr_log();
     asio::io_context io;
     EXPECT_TRUE(health_of(io, agent).main_running);
 
@@ -223,27 +263,87 @@ TEST(AgentMainAttach, ReplayGivesEarlierOutputOnlyWhenAsked) {
     auto l = run_sync(io, collect(live));
     EXPECT_EQ(r.out, "early\nlate:go\n");
     EXPECT_EQ(l.out, "late:go\n");
-    ASSERT_TRUE(r.exit.has_value());
-    ASSERT_TRUE(l.exit.has_value());
+    ASSERT_TRUE(r.exit.has_value()) << (r.error ? r.error->message : "") << "\n"
+                                    << agent.stderr_log();
+    ASSERT_TRUE(l.exit.has_value()) << (l.error ? l.error->message : "");
     EXPECT_EQ(r.exit->code, 0);
     EXPECT_EQ(l.exit->code, 0);
-    EXPECT_EQ(agent.wait_exit(), 0);
+    EXPECT_EQ(wait_exit_serving(io, agent), 0);
     EXPECT_EQ(agent.stdout_log(), "early\nlate:go\n");
 }
 
+TEST(AgentMainAttach, ReplayIsBoundedAndKeepsTheNewestOutput) {
+    AgentProcess agent({.agent_args = {"--open-stdin"},
+                        .command = {"/bin/sh", "-c", "seq 1 300000; echo done-marker; read x"}});
+    ASSERT_TRUE(wait_file_contains(agent.dir().path() / "agent.out", "done-marker\n"))
+        << agent.stderr_log();
+    std::string full;
+    for (int i = 1; i <= 300000; ++i)
+        full += std::to_string(i) + "\n";
+    full += "done-marker\n";
+    ASSERT_EQ(agent.stdout_log(), full);  // the task log has everything
+
+    asio::io_context io;
+    auto conn = connect_or_fail(io, agent.endpoint());
+    auto session = conn->attach(attach_request(true, /*replay=*/true));
+    std::string replayed = run_sync(io, read_until(session, "done-marker\n"));
+    // The newest output, at most the buffer's size, cut only at a chunk boundary.
+    EXPECT_LE(replayed.size(), std::size_t{1} << 20);
+    EXPECT_GT(replayed.size(), (std::size_t{1} << 20) - agentproto::kMaxDataPayload);
+    EXPECT_EQ(full.compare(full.size() - replayed.size(), replayed.size(), replayed), 0);
+    write_stdin(io, session, "\n", false);
+    auto rest = run_sync(io, collect(session));
+    EXPECT_EQ(rest.out, "");
+    ASSERT_TRUE(rest.exit.has_value());
+    EXPECT_EQ(rest.exit->code, 0);
+    EXPECT_EQ(wait_exit_serving(io, agent), 0);
+}
+
+TEST(AgentMainAttach, ReplayHoldsOnlyTheCurrentRun) {
+    AgentProcess agent({.agent_args = {"--keep-alive", "--hold", "--open-stdin"},
+                        .command = {"/bin/sh", "-c", "echo run-$RUN; read x"}});
+    asio::io_context io;
+    auto conn = connect_or_fail(io, agent.endpoint());
+
+    auto first = conn->attach(attach_request(true, false));
+    StartRequest run1;
+    run1.env = {"RUN=1"};
+    ASSERT_TRUE(run_sync(io, conn->start_main(run1)).has_value());
+    EXPECT_EQ(run_sync(io, read_until(first, "run-1\n")), "run-1\n");
+    write_stdin(io, first, "\n", false);
+    auto c1 = run_sync(io, collect(first));
+    ASSERT_TRUE(c1.exit.has_value());
+
+    auto second = conn->attach(attach_request(true, false));
+    StartRequest run2;
+    run2.env = {"RUN=2"};
+    ASSERT_TRUE(run_sync(io, conn->start_main(run2)).has_value());
+    EXPECT_EQ(run_sync(io, read_until(second, "run-2\n")), "run-2\n");
+    auto replayed = conn->attach(attach_request(false, /*replay=*/true));
+    write_stdin(io, second, "\n", false);
+    auto r = run_sync(io, collect(replayed));
+    EXPECT_EQ(r.out, "run-2\n");
+    ASSERT_TRUE(r.exit.has_value());
+    EXPECT_EQ(r.exit->code, 0);
+    EXPECT_EQ(agent.stdout_log(), "run-1\nrun-2\n");
+}
+
 TEST(AgentMainTee, MainStdoutAndStderrGoToTheAgentsOwnStreams) {
-    AgentProcess agent({.command = {"/bin/sh", "-c", "echo to-out; echo to-err >&2; echo more-out"}});
+    AgentProcess agent(
+        {.command = {"/bin/sh", "-c", "echo to-out; echo to-err >&2; echo more-out"}});
     EXPECT_EQ(agent.wait_exit(), 0);
     EXPECT_EQ(agent.stdout_log(), "to-out\nmore-out\n");
-    std::string err = agent.stderr_log();
+    std::string err = "\n" + agent.stderr_log();  // between the agent's own log lines
     EXPECT_NE(err.find("\nto-err\n"), std::string::npos) << err;
     EXPECT_EQ(agent.stdout_log().find("to-err"), std::string::npos);
 }
 
-// ---- keep-alive -------------------------------------------------------------------------------------
+// ---- keep-alive
+// -------------------------------------------------------------------------------------
 
 TEST(AgentMainKeepAlive, ExitedMainLeavesAgentServingAndRunsAgain) {
-    AgentProcess agent({.agent_args = {"--keep-alive", "--open-stdin"}, .command = {"/bin/sh", "-c", "exit 5"}});
+    AgentProcess agent(
+        {.agent_args = {"--keep-alive", "--open-stdin"}, .command = {"/bin/sh", "-c", "exit 5"}});
     asio::io_context io;
     Health h = wait_health(io, agent, [](const Health& x) { return x.main_exited; });
     EXPECT_TRUE(h.keep_alive);
@@ -272,7 +372,8 @@ TEST(AgentMainKeepAlive, ExitedMainLeavesAgentServingAndRunsAgain) {
 
     // A new command; starting while it runs is a conflict.
     auto third = conn->attach(attach_request(true, false));
-    auto pid3 = run_sync(io, conn->start_main(start_request({"/bin/sh", "-c", "echo up; read x; exit 6"})));
+    auto pid3 =
+        run_sync(io, conn->start_main(start_request({"/bin/sh", "-c", "echo up; read x; exit 6"})));
     ASSERT_TRUE(pid3.has_value()) << pid3.error().message;
     EXPECT_EQ(run_sync(io, read_until(third, "up\n")), "up\n");
     auto conflict = run_sync(io, conn->start_main(start_request()));
@@ -294,7 +395,7 @@ TEST(AgentMainKeepAlive, ExitedMainLeavesAgentServingAndRunsAgain) {
 
     // Idle: a terminating signal ends the agent as it would have ended the process.
     agent.signal(SIGTERM);
-    EXPECT_EQ(agent.wait_exit(), 143);
+    EXPECT_EQ(wait_exit_serving(io, agent), 143);
 }
 
 TEST(AgentMainKeepAlive, WithoutCommandServesExecAndStartsOnlyWithOne) {
@@ -329,10 +430,11 @@ TEST(AgentMainKeepAlive, WithoutCommandServesExecAndStartsOnlyWithOne) {
     auto again = exec_collect(io, conn, sh("echo still-here"));
     EXPECT_EQ(again.out, "still-here\n");
     agent.signal(SIGTERM);
-    EXPECT_EQ(agent.wait_exit(), 143);
+    EXPECT_EQ(wait_exit_serving(io, agent), 143);
 }
 
-// ---- signals ------------------------------------------------------------------------------------------
+// ---- signals
+// ------------------------------------------------------------------------------------------
 
 // A main process that waits in the shell (so traps run at once) until a signal ends it.
 std::string waiting_script(const std::string& trap) {
@@ -340,7 +442,8 @@ std::string waiting_script(const std::string& trap) {
 }
 
 TEST(AgentMainSignals, Usr1ToTheAgentReachesTheMainProcess) {
-    AgentProcess agent({.command = {"/bin/sh", "-c", waiting_script("trap 'echo got-usr1; exit 3' USR1; ")}});
+    AgentProcess agent(
+        {.command = {"/bin/sh", "-c", waiting_script("trap 'echo got-usr1; exit 3' USR1; ")}});
     asio::io_context io;
     auto conn = connect_or_fail(io, agent.endpoint());
     auto session = conn->attach(attach_request(false, /*replay=*/true));
@@ -350,7 +453,7 @@ TEST(AgentMainSignals, Usr1ToTheAgentReachesTheMainProcess) {
     EXPECT_EQ(c.out, "got-usr1\n");
     ASSERT_TRUE(c.exit.has_value());
     EXPECT_EQ(c.exit->code, 3);
-    EXPECT_EQ(agent.wait_exit(), 3);
+    EXPECT_EQ(wait_exit_serving(io, agent), 3);
 }
 
 TEST(AgentMainSignals, TermIsForwardedAndTheAgentExitsWithTheMainsStatus) {
@@ -364,12 +467,13 @@ TEST(AgentMainSignals, TermIsForwardedAndTheAgentExitsWithTheMainsStatus) {
     ASSERT_TRUE(c.exit.has_value());
     EXPECT_EQ(c.exit->code, 143);
     EXPECT_EQ(c.exit->signal, SIGTERM);  // the main process died of it: the agent forwarded it
-    EXPECT_EQ(agent.wait_exit(), 143);
+    EXPECT_EQ(wait_exit_serving(io, agent), 143);
 }
 
 TEST(AgentMainSignals, TermWithKeepAliveEndsTheAgentAfterTheMainProcess) {
-    AgentProcess agent({.agent_args = {"--keep-alive"},
-                        .command = {"/bin/sh", "-c", waiting_script("trap 'echo bye; exit 42' TERM; ")}});
+    AgentProcess agent(
+        {.agent_args = {"--keep-alive"},
+         .command = {"/bin/sh", "-c", waiting_script("trap 'echo bye; exit 42' TERM; ")}});
     asio::io_context io;
     auto conn = connect_or_fail(io, agent.endpoint());
     auto session = conn->attach(attach_request(false, true));
@@ -379,10 +483,12 @@ TEST(AgentMainSignals, TermWithKeepAliveEndsTheAgentAfterTheMainProcess) {
     EXPECT_EQ(c.out, "bye\n");
     ASSERT_TRUE(c.exit.has_value());
     EXPECT_EQ(c.exit->code, 42);
-    EXPECT_EQ(agent.wait_exit(), 42);  // not 143: the process decided, and keep-alive did not hold
+    EXPECT_EQ(wait_exit_serving(io, agent),
+              42);  // not 143: the process decided, and keep-alive did not hold
 }
 
-// ---- reaping ------------------------------------------------------------------------------------------
+// ---- reaping
+// ------------------------------------------------------------------------------------------
 
 TEST(AgentMainReaper, OrphanedGrandchildIsReparentedAndReaped) {
     AgentProcess agent({.agent_args = {"--keep-alive"}});
@@ -405,10 +511,12 @@ TEST(AgentMainReaper, OrphanedGrandchildIsReparentedAndReaped) {
     // so once it reaped this exec's process, it reaped the orphan too.
     auto barrier = exec_collect(io, conn, ExecRequest{.argv = {"true"}});
     ASSERT_TRUE(barrier.exit.has_value());
-    EXPECT_FALSE(fs::exists("/proc/" + std::to_string(orphan))) << read_file("/proc/" + std::to_string(orphan) + "/stat");
+    EXPECT_FALSE(fs::exists("/proc/" + std::to_string(orphan)))
+        << read_file("/proc/" + std::to_string(orphan) + "/stat");
 }
 
-// ---- PID 1 in a busybox root filesystem ----------------------------------------------------------------
+// ---- PID 1 in a busybox root filesystem
+// ----------------------------------------------------------------
 
 // The agent as PID 1 of a new pid namespace, chrooted into a busybox image: /proc of the namespace
 // and the host's /dev (every container runtime provides one) mounted in a private mount namespace.
@@ -428,7 +536,8 @@ protected:
         if (!skip_reason_->empty()) return;
         image_ = new TempDir;
         std::string root = (image_->path() / "root").string();
-        std::string command = "/bin/bash " + repo_root() + "/scripts/make-busybox-rootfs.sh " + root;
+        std::string command =
+            "/bin/bash " + repo_root() + "/scripts/make-busybox-rootfs.sh " + root;
         if (std::system(command.c_str()) != 0) {
             *skip_reason_ = "make-busybox-rootfs.sh failed";
             return;
@@ -450,15 +559,25 @@ protected:
 
     static fs::path root() { return image_->path() / "root"; }
 
-    static AgentOptions options(std::vector<std::string> agent_args, std::vector<std::string> command = {}) {
+    static AgentOptions options(std::vector<std::string> agent_args,
+                                std::vector<std::string> command = {}) {
         AgentOptions o;
         o.agent_args = std::move(agent_args);
         o.command = std::move(command);
-        o.wrapper = {kUnshare, "--pid", "--mount", "--fork", "--kill-child", "--propagation", "private",
-                     "/bin/sh", "-c",
-                     "root=$1; shift; mount -t proc proc \"$root/proc\" && mount --rbind /dev \"$root/dev\" && "
+        o.wrapper = {kUnshare,
+                     "--pid",
+                     "--mount",
+                     "--fork",
+                     "--kill-child",
+                     "--propagation",
+                     "private",
+                     "/bin/sh",
+                     "-c",
+                     "root=$1; shift; mount -t proc proc \"$root/proc\" && mount --rbind /dev "
+                     "\"$root/dev\" && "
                      "exec chroot \"$root\" \"$@\"",
-                     "sh", root().string()};
+                     "sh",
+                     root().string()};
         o.agent_path = "/sockerless-agent";
         o.rootfs = root();
         return o;
@@ -489,7 +608,8 @@ pid_t host_pid_in_agent_namespace(const AgentProcess& agent, pid_t ns_pid) {
         if (fs::read_symlink(entry.path() / "ns" / "pid", ec2) != ns || ec2) continue;
         std::string nspid = proc_status_field(pid, "NSpid");  // "host ... innermost"
         auto last = nspid.find_last_of(" \t");
-        if (!nspid.empty() && nspid.substr(last == std::string::npos ? 0 : last + 1) == std::to_string(ns_pid)) {
+        if (!nspid.empty() &&
+            nspid.substr(last == std::string::npos ? 0 : last + 1) == std::to_string(ns_pid)) {
             return pid;
         }
     }
@@ -505,7 +625,8 @@ TEST_F(AgentMainPid1, AgentIsPid1AndExecRunsBusyboxShell) {
     ASSERT_TRUE(comm.exit.has_value());
     EXPECT_EQ(comm.exit->code, 0);
 
-    auto shell = exec_collect(io, conn, sh("echo $$; readlink /bin/sh; test -e /lib/x86_64-linux-gnu || echo no-libc"));
+    auto shell = exec_collect(
+        io, conn, sh("echo $$; readlink /bin/sh; test -e /lib/x86_64-linux-gnu || echo no-libc"));
     ASSERT_TRUE(shell.exit.has_value()) << (shell.error ? shell.error->message : "");
     EXPECT_EQ(shell.exit->code, 0) << shell.err;
     std::istringstream lines(shell.out);
@@ -533,7 +654,8 @@ TEST_F(AgentMainPid1, OrphanInsideTheNamespaceIsReapedByPid1) {
     ASSERT_EQ(spawn.exit->code, 0) << spawn.err;
     pid_t orphan = std::stoi(spawn.out);
     std::string proc_path = "/proc/" + std::to_string(orphan);
-    auto status = exec_collect(io, conn, ExecRequest{.argv = {"grep", "^PPid:", proc_path + "/status"}});
+    auto status =
+        exec_collect(io, conn, ExecRequest{.argv = {"grep", "^PPid:", proc_path + "/status"}});
     EXPECT_EQ(status.out, "PPid:\t1\n");
 
     pid_t host = host_pid_in_agent_namespace(agent, orphan);
@@ -546,7 +668,8 @@ TEST_F(AgentMainPid1, OrphanInsideTheNamespaceIsReapedByPid1) {
     auto barrier = exec_collect(io, conn, ExecRequest{.argv = {"true"}});
     ASSERT_TRUE(barrier.exit.has_value());
 
-    auto inside = exec_collect(io, conn, sh("test -e " + proc_path + " && cat " + proc_path + "/stat || echo gone"));
+    auto inside = exec_collect(
+        io, conn, sh("test -e " + proc_path + " && cat " + proc_path + "/stat || echo gone"));
     EXPECT_EQ(inside.out, "gone\n");
     EXPECT_FALSE(fs::exists("/proc/" + std::to_string(host)));
 }
@@ -558,11 +681,12 @@ TEST_F(AgentMainPid1, TermFromInsideEndsAnIdleKeepAliveAgent) {
     // As PID 1 the agent gets only signals it handles; the exec may or may not see its own end
     // before the agent closes the connection.
     exec_collect(io, conn, ExecRequest{.argv = {"kill", "-TERM", "1"}});
-    EXPECT_EQ(agent.wait_exit(), 143) << agent.stderr_log();
+    EXPECT_EQ(wait_exit_serving(io, agent), 143) << agent.stderr_log();
 }
 
 TEST_F(AgentMainPid1, TermFromInsideIsForwardedToTheMainProcess) {
-    AgentProcess agent(options({}, {"/bin/sh", "-c", waiting_script("trap 'echo bye; exit 42' TERM; ")}));
+    AgentProcess agent(
+        options({}, {"/bin/sh", "-c", waiting_script("trap 'echo bye; exit 42' TERM; ")}));
     asio::io_context io;
     auto conn = connect_or_fail(io, agent.endpoint());
     auto session = conn->attach(attach_request(false, true));
@@ -572,7 +696,7 @@ TEST_F(AgentMainPid1, TermFromInsideIsForwardedToTheMainProcess) {
     EXPECT_EQ(c.out, "bye\n");
     ASSERT_TRUE(c.exit.has_value());
     EXPECT_EQ(c.exit->code, 42);
-    EXPECT_EQ(agent.wait_exit(), 42) << agent.stderr_log();
+    EXPECT_EQ(wait_exit_serving(io, agent), 42) << agent.stderr_log();
 }
 
 }  // namespace

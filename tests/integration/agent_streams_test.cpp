@@ -2,7 +2,7 @@
 // send something, by a raw WebSocket): large output checked end to end with and without a tight
 // flow-control window, stdout and stderr kept apart, many concurrent sessions without cross-talk,
 // malformed input that closes only what it concerns, protocol-version refusal, terminals, users
-// and signals.
+// and signals. Every wait is bounded by run_sync's timeout; nothing sleeps to synchronise.
 
 #include <openssl/evp.h>
 #include <unistd.h>
@@ -15,13 +15,17 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -32,7 +36,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <gtest/gtest.h>
 
 #include "agent_harness.h"
 
@@ -52,7 +55,9 @@ constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
 // One step of a raw exchange (a frame, an HTTP answer) must not take longer than this.
 constexpr std::chrono::seconds kStep{20};
 
-tcp::endpoint loopback(std::uint16_t port) { return {asio::ip::make_address("127.0.0.1"), port}; }
+tcp::endpoint loopback(std::uint16_t port) {
+    return {asio::ip::make_address("127.0.0.1"), port};
+}
 
 // Requests are built here, outside coroutines: GCC 12 miscompiles braced lists of strings in them.
 ExecRequest sh(std::string script) {
@@ -77,12 +82,14 @@ public:
         }
     }
     void update(const void* data, std::size_t size) {
-        if (EVP_DigestUpdate(ctx_.get(), data, size) != 1) throw std::runtime_error("SHA-256 update failed");
+        if (EVP_DigestUpdate(ctx_.get(), data, size) != 1)
+            throw std::runtime_error("SHA-256 update failed");
     }
     std::string hex() {
         unsigned char digest[EVP_MAX_MD_SIZE];
         unsigned int length = 0;
-        if (EVP_DigestFinal_ex(ctx_.get(), digest, &length) != 1) throw std::runtime_error("SHA-256 final failed");
+        if (EVP_DigestFinal_ex(ctx_.get(), digest, &length) != 1)
+            throw std::runtime_error("SHA-256 final failed");
         static constexpr char kDigits[] = "0123456789abcdef";
         std::string out;
         for (unsigned int i = 0; i < length; ++i) {
@@ -117,7 +124,8 @@ Digest write_random_file(const fs::path& path, std::uint64_t size, std::uint64_t
             z ^= z >> 31;
             std::memcpy(block.data() + i, &z, 8);
         }
-        std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), size - written));
+        std::size_t n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), size - written));
         out.write(reinterpret_cast<const char*>(block.data()), static_cast<std::streamsize>(n));
         sha.update(block.data(), n);
         written += n;
@@ -136,7 +144,8 @@ struct StreamedDigest {
 };
 
 // Runs the exec and hashes its stdout as it arrives, holding one piece at a time.
-asio::awaitable<StreamedDigest> hash_stdout(std::shared_ptr<agentclient::Connection> conn, ExecRequest request) {
+asio::awaitable<StreamedDigest> hash_stdout(std::shared_ptr<agentclient::Connection> conn,
+                                            ExecRequest request) {
     StreamedDigest d;
     auto session = co_await conn->exec(std::move(request));
     if (!session) {
@@ -179,13 +188,15 @@ TEST_F(AgentStreams, HundredMiBThroughStdoutArrivesIntactWithDefaultWindow) {
     fs::path file = agent.dir().path() / "random.bin";
     Digest expected = write_random_file(file, k100MiB, 0x5eed0001);
     auto conn = connect_or_fail(io, agent.endpoint());
-    auto got = run_sync(io, hash_stdout(conn, cat_file(file, agentproto::kDefaultWindow)), std::chrono::seconds(100));
+    auto got = run_sync(io, hash_stdout(conn, cat_file(file, agentproto::kDefaultWindow)),
+                        std::chrono::seconds(100));
     ASSERT_FALSE(got.error.has_value()) << got.error->message;
     ASSERT_TRUE(got.exit.has_value());
     EXPECT_EQ(got.exit->code, 0);
     EXPECT_EQ(got.out.bytes, expected.bytes);
     EXPECT_EQ(got.out.sha256, expected.sha256);
     EXPECT_EQ(got.err_bytes, 0u);
+    EXPECT_LE(got.largest_piece, agentproto::kMaxDataPayload);
 }
 
 TEST_F(AgentStreams, HundredMiBThroughStdoutArrivesIntactWithSmallWindow) {
@@ -210,9 +221,10 @@ TEST_F(AgentStreams, StdoutAndStderrStayApartUnderVolume) {
     constexpr int kLines = 30000;
     const std::string pad(100, 'x');
     auto conn = connect_or_fail(io, agent.endpoint());
-    auto c = exec_collect(io, conn,
-                          sh("pad=" + pad + "; i=0; while [ $i -lt " + std::to_string(kLines) +
-                             " ]; do echo \"out-$i $pad\"; echo \"err-$i $pad\" >&2; i=$((i+1)); done"));
+    auto c =
+        exec_collect(io, conn,
+                     sh("pad=" + pad + "; i=0; while [ $i -lt " + std::to_string(kLines) +
+                        " ]; do echo \"out-$i $pad\"; echo \"err-$i $pad\" >&2; i=$((i+1)); done"));
     std::string expected_out, expected_err;
     for (int i = 0; i < kLines; ++i) {
         expected_out += "out-" + std::to_string(i) + " " + pad + "\n";
@@ -233,7 +245,8 @@ TEST_F(AgentStreams, StdoutAndStderrStayApartUnderVolume) {
 template <class T>
 asio::awaitable<std::vector<T>> all_of(std::vector<asio::awaitable<T>> tasks) {
     struct State {
-        explicit State(const asio::any_io_executor& executor, std::size_t n) : results(n), wake(executor) {}
+        explicit State(const asio::any_io_executor& executor, std::size_t n)
+            : results(n), wake(executor) {}
         std::vector<std::optional<T>> results;
         std::exception_ptr error;
         std::size_t done = 0;
@@ -252,14 +265,17 @@ asio::awaitable<std::vector<T>> all_of(std::vector<asio::awaitable<T>> tasks) {
             state->wake.notify();
         });
     }
-    while (state->done < state->results.size()) co_await state->wake.wait();
+    while (state->done < state->results.size())
+        co_await state->wake.wait();
     if (state->error) std::rethrow_exception(state->error);
     std::vector<T> out;
-    for (auto& r : state->results) out.push_back(std::move(*r));
+    for (auto& r : state->results)
+        out.push_back(std::move(*r));
     co_return out;
 }
 
-asio::awaitable<Collected> exec_and_collect(std::shared_ptr<agentclient::Connection> conn, ExecRequest request) {
+asio::awaitable<Collected> exec_and_collect(std::shared_ptr<agentclient::Connection> conn,
+                                            ExecRequest request) {
     auto session = co_await conn->exec(std::move(request));
     if (!session) {
         Collected c;
@@ -278,18 +294,21 @@ ExecRequest numbered_session(int k) {
 
 std::string numbered_output(int k) {
     std::string out;
-    for (int i = 0; i < kLinesPerSession; ++i) out += "session-" + std::to_string(k) + " line-" + std::to_string(i) + "\n";
+    for (int i = 0; i < kLinesPerSession; ++i)
+        out += "session-" + std::to_string(k) + " line-" + std::to_string(i) + "\n";
     return out;
 }
 
 // Runs session K = first_k + i on connections[i % connections.size()], all at once, and checks
 // that each got exactly its own output and exit code.
-void run_numbered_sessions(asio::io_context& io, const std::vector<std::shared_ptr<agentclient::Connection>>& connections,
+void run_numbered_sessions(asio::io_context& io,
+                           const std::vector<std::shared_ptr<agentclient::Connection>>& connections,
                            int first_k, int count) {
     std::vector<asio::awaitable<Collected>> tasks;
     for (int i = 0; i < count; ++i) {
-        tasks.push_back(exec_and_collect(connections[static_cast<std::size_t>(i) % connections.size()],
-                                         numbered_session(first_k + i)));
+        tasks.push_back(
+            exec_and_collect(connections[static_cast<std::size_t>(i) % connections.size()],
+                             numbered_session(first_k + i)));
     }
     auto results = run_sync(io, all_of(std::move(tasks)), std::chrono::seconds(90));
     ASSERT_EQ(results.size(), static_cast<std::size_t>(count));
@@ -302,7 +321,8 @@ void run_numbered_sessions(asio::io_context& io, const std::vector<std::shared_p
         EXPECT_EQ(c.exit->code, k % 256);
         EXPECT_EQ(c.err, "");
         EXPECT_EQ(c.out.size(), numbered_output(k).size());
-        EXPECT_TRUE(c.out == numbered_output(k)) << "output of session-" << k << " is not exactly its own";
+        EXPECT_TRUE(c.out == numbered_output(k))
+            << "output of session-" << k << " is not exactly its own";
     }
 }
 
@@ -316,9 +336,61 @@ TEST_F(AgentStreams, TwentyConcurrentSessionsOnOneConnectionDoNotCrossTalk) {
 
 TEST_F(AgentStreams, TwentyConcurrentSessionsOverSeveralConnectionsDoNotCrossTalk) {
     std::vector<std::shared_ptr<agentclient::Connection>> connections;
-    for (int i = 0; i < 5; ++i) connections.push_back(connect_or_fail(io, agent.endpoint()));
+    for (int i = 0; i < 5; ++i)
+        connections.push_back(connect_or_fail(io, agent.endpoint()));
     // K from 250: the exit codes wrap past 255 to 0.
     run_numbered_sessions(io, connections, 250, 20);
+}
+
+struct StalledRun {
+    Collected bystander;
+    std::uint64_t flood_bytes = 0;
+    std::optional<agentproto::Exit> flood_exit;
+    std::optional<Error> error;
+};
+
+// Starts `flood` and leaves it unread while `bystander` runs to its end on the same connection;
+// then kills the flood and counts what it had produced.
+asio::awaitable<StalledRun> stall_one_run_another(std::shared_ptr<agentclient::Connection> conn,
+                                                  ExecRequest flood, ExecRequest bystander) {
+    StalledRun run;
+    auto flooding = co_await conn->exec(std::move(flood));
+    if (!flooding) {
+        run.error = flooding.error();
+        co_return run;
+    }
+    run.bystander = co_await exec_and_collect(conn, std::move(bystander));
+    (*flooding)->signal(SIGKILL);
+    while (true) {
+        auto piece = co_await (*flooding)->read();
+        if (!piece) {
+            run.error = piece.error();
+            break;
+        }
+        if (!*piece) break;
+        run.flood_bytes += (*piece)->data.size();
+    }
+    run.flood_exit = (*flooding)->exit_status();
+    co_return run;
+}
+
+TEST_F(AgentStreams, UnreadSessionStallsAloneAndHoldsBackItsProcess) {
+    auto conn = connect_or_fail(io, agent.endpoint());
+    ExecRequest flood;
+    flood.argv = {"yes", "flood"};
+    flood.window = 64u << 10;
+    auto run = run_sync(io, stall_one_run_another(conn, flood, numbered_session(7)));
+    ASSERT_FALSE(run.error.has_value()) << run.error->message;
+    ASSERT_FALSE(run.bystander.error.has_value()) << run.bystander.error->message;
+    ASSERT_TRUE(run.bystander.exit.has_value());
+    EXPECT_EQ(run.bystander.exit->code, 7);
+    EXPECT_TRUE(run.bystander.out == numbered_output(7))
+        << "the bystander's output is not exactly its own";
+    ASSERT_TRUE(run.flood_exit.has_value());
+    EXPECT_EQ(run.flood_exit->code, 137);
+    // Unthrottled, `yes` writes gigabytes a second. Held back, it can only have filled the window,
+    // the agent's bounded queue and the pipe: a few MiB.
+    EXPECT_LT(run.flood_bytes, 8u << 20);
 }
 
 // ---- malformed input, through a raw WebSocket ---------------------------------------------------
@@ -331,7 +403,8 @@ struct RawFrame {
     std::string data;
 };
 
-asio::awaitable<boost::system::error_code> raw_handshake(RawWebSocket* ws, std::uint16_t port, std::string token) {
+asio::awaitable<boost::system::error_code> raw_handshake(RawWebSocket* ws, std::uint16_t port,
+                                                         std::string token) {
     auto& layer = beast::get_lowest_layer(*ws);
     layer.expires_after(kStep);
     auto [cec] = co_await layer.async_connect(loopback(port), kUse);
@@ -357,7 +430,8 @@ asio::awaitable<RawFrame> raw_read(RawWebSocket* ws) {
     co_return f;
 }
 
-asio::awaitable<boost::system::error_code> raw_write(RawWebSocket* ws, bool text, std::string payload) {
+asio::awaitable<boost::system::error_code> raw_write(RawWebSocket* ws, bool text,
+                                                     std::string payload) {
     ws->text(text);
     auto [ec, n] = co_await ws->async_write(asio::buffer(payload), kUse);
     co_return ec;
@@ -370,15 +444,19 @@ public:
         auto ec = run_sync(io_, raw_handshake(&ws_, agent.port(), agent.token()), kStep);
         if (ec) throw std::runtime_error("raw WebSocket handshake failed: " + ec.message());
         auto hello = next_message();
-        if (!std::holds_alternative<agentproto::Hello>(hello)) throw std::runtime_error("agent sent no hello");
+        if (!std::holds_alternative<agentproto::Hello>(hello))
+            throw std::runtime_error("agent sent no hello");
     }
 
-    void send(const agentproto::ClientMessage& message) { send_text(agentproto::serialize(message)); }
+    void send(const agentproto::ClientMessage& message) {
+        send_text(agentproto::serialize(message));
+    }
     void send_text(std::string text) { write(true, std::move(text)); }
     void send_binary(std::string frame) { write(false, std::move(frame)); }
     void send_data(std::uint32_t session, unsigned char stream, std::string payload) {
         std::string frame = {static_cast<char>(session >> 24), static_cast<char>(session >> 16),
-                             static_cast<char>(session >> 8), static_cast<char>(session), static_cast<char>(stream)};
+                             static_cast<char>(session >> 8), static_cast<char>(session),
+                             static_cast<char>(stream)};
         send_binary(frame + payload);
     }
 
@@ -386,20 +464,7 @@ public:
     // recorded per session and stream.
     agentproto::AgentMessage next_message() {
         for (int frames = 0; frames < 10000; ++frames) {
-            auto f = run_sync(io_, raw_read(&ws_), kStep);
-            if (f.ec) throw std::runtime_error("raw WebSocket read failed: " + f.ec.message());
-            if (!f.text) {
-                auto data = agentproto::decode_data_frame(std::span<const unsigned char>(
-                    reinterpret_cast<const unsigned char*>(f.data.data()), f.data.size()));
-                if (!data) throw std::runtime_error("agent sent a bad data frame: " + data.error().message);
-                output_[{data->session, data->stream}].append(reinterpret_cast<const char*>(data->payload.data()),
-                                                             data->payload.size());
-                continue;
-            }
-            auto message = agentproto::parse_agent_message(f.data);
-            if (!message) throw std::runtime_error("agent sent an unparsable message: " + f.data);
-            if (std::holds_alternative<agentproto::Window>(*message)) continue;
-            return *message;
+            if (auto m = read_frame()) return std::move(*m);
         }
         throw std::runtime_error("no control message within 10000 frames");
     }
@@ -415,12 +480,44 @@ public:
         throw std::runtime_error("awaited message did not arrive within 1000 messages");
     }
 
+    // Reads until at least `size` bytes of `stream` arrived for `session`; control messages on the
+    // way are returned.
+    std::vector<agentproto::AgentMessage> read_output_until(std::uint32_t session, Stream stream,
+                                                            std::size_t size) {
+        std::vector<agentproto::AgentMessage> seen;
+        for (int frames = 0; frames < 10000 && output(session, stream).size() < size; ++frames) {
+            if (auto m = read_frame()) seen.push_back(std::move(*m));
+        }
+        if (output(session, stream).size() < size)
+            throw std::runtime_error("awaited output did not arrive");
+        return seen;
+    }
+
     std::string output(std::uint32_t session, Stream stream) const {
         auto it = output_.find({session, stream});
         return it == output_.end() ? std::string() : it->second;
     }
 
 private:
+    // One frame: data is recorded, a control message other than a window update is returned.
+    std::optional<agentproto::AgentMessage> read_frame() {
+        auto f = run_sync(io_, raw_read(&ws_), kStep);
+        if (f.ec) throw std::runtime_error("raw WebSocket read failed: " + f.ec.message());
+        if (!f.text) {
+            auto data = agentproto::decode_data_frame(std::span<const unsigned char>(
+                reinterpret_cast<const unsigned char*>(f.data.data()), f.data.size()));
+            if (!data)
+                throw std::runtime_error("agent sent a bad data frame: " + data.error().message);
+            output_[{data->session, data->stream}].append(
+                reinterpret_cast<const char*>(data->payload.data()), data->payload.size());
+            return std::nullopt;
+        }
+        auto message = agentproto::parse_agent_message(f.data);
+        if (!message) throw std::runtime_error("agent sent an unparsable message: " + f.data);
+        if (std::holds_alternative<agentproto::Window>(*message)) return std::nullopt;
+        return std::move(*message);
+    }
+
     void write(bool text, std::string payload) {
         auto ec = run_sync(io_, raw_write(&ws_, text, std::move(payload)), kStep);
         if (ec) throw std::runtime_error("raw WebSocket write failed: " + ec.message());
@@ -448,7 +545,9 @@ bool is(const agentproto::AgentMessage& m, std::uint32_t session) {
     return std::holds_alternative<T>(m) && std::get<T>(m).session == session;
 }
 
-std::string describe(const agentproto::AgentMessage& m) { return agentproto::serialize(m); }
+std::string describe(const agentproto::AgentMessage& m) {
+    return agentproto::serialize(m);
+}
 
 TEST_F(AgentStreams, MalformedInputClosesOnlyItsSessionAndTheAgentKeepsServing) {
     RawAgentSocket raw(io, agent);
@@ -470,7 +569,8 @@ TEST_F(AgentStreams, MalformedInputClosesOnlyItsSessionAndTheAgentKeepsServing) 
     }
     ASSERT_EQ(started, (std::set<std::uint32_t>{1, 2}));
 
-    auto expect_error = [&](std::uint32_t session, Errc code, bool closed, const std::string& mentions) {
+    auto expect_error = [&](std::uint32_t session, Errc code, bool closed,
+                            const std::string& mentions) {
         auto m = raw.next_message();
         const auto* e = std::get_if<agentproto::ErrorMessage>(&m);
         ASSERT_NE(e, nullptr) << describe(m);
@@ -495,7 +595,8 @@ TEST_F(AgentStreams, MalformedInputClosesOnlyItsSessionAndTheAgentKeepsServing) 
     auto until_exit = raw.read_until([](const auto& m) { return is<agentproto::Exit>(m, 2); });
     EXPECT_EQ(std::get<agentproto::Exit>(until_exit.back()).code, 5);
     EXPECT_EQ(raw.output(2, Stream::out), "got hello\n");
-    for (const auto& m : until_exit) EXPECT_NE(session_of(m), 1u) << "dropped session spoke: " << describe(m);
+    for (const auto& m : until_exit)
+        EXPECT_NE(session_of(m), 1u) << "dropped session spoke: " << describe(m);
 
     // The dropped session is gone from the connection.
     raw.send(agentproto::CloseStdin{1});
@@ -508,7 +609,8 @@ TEST_F(AgentStreams, MalformedInputClosesOnlyItsSessionAndTheAgentKeepsServing) 
     auto until_after = raw.read_until([](const auto& m) { return is<agentproto::Exit>(m, 3); });
     EXPECT_EQ(std::get<agentproto::Exit>(until_after.back()).code, 0);
     EXPECT_EQ(raw.output(3, Stream::out), "after\n");
-    for (const auto& m : until_after) EXPECT_NE(session_of(m), 1u) << "dropped session spoke: " << describe(m);
+    for (const auto& m : until_after)
+        EXPECT_NE(session_of(m), 1u) << "dropped session spoke: " << describe(m);
     EXPECT_EQ(raw.output(1, Stream::out), "");
     EXPECT_EQ(raw.output(1, Stream::err), "");
 
@@ -518,14 +620,49 @@ TEST_F(AgentStreams, MalformedInputClosesOnlyItsSessionAndTheAgentKeepsServing) 
     EXPECT_EQ(alive.out, "alive\n");
 }
 
-// ---- HTTP answers and protocol version -----------------------------------------------------------
+TEST_F(AgentStreams, OutputStopsAtTheWindowUntilTheClientGrantsMore) {
+    constexpr std::uint32_t kWindow = 64u << 10;
+    constexpr std::uint32_t kGrant = 100000;
+    fs::path file = agent.dir().path() / "random.bin";
+    write_random_file(file, 1u << 20, 0x5eed0003);
+    const std::string content = read_file(file);
+    RawAgentSocket raw(io, agent);
+    ExecRequest request = cat_file(file, kWindow);
+    request.session = 1;
+    raw.send(request);
+
+    // Once the window is used up, a reply to a later message arrives with nothing more before it:
+    // the agent is waiting for the client, not sending ahead.
+    auto probe = [&](std::size_t expected_total) {
+        raw.read_output_until(1, Stream::out, expected_total);
+        raw.send(agentproto::Resize{1, 10,
+                                    10});  // refused (no terminal), which makes a reply to wait for
+        auto reply =
+            raw.read_until([](const auto& m) { return is<agentproto::ErrorMessage>(m, 1); });
+        EXPECT_EQ(std::get<agentproto::ErrorMessage>(reply.back()).code, Errc::conflict);
+        EXPECT_EQ(raw.output(1, Stream::out).size(), expected_total);
+    };
+    probe(kWindow);
+    raw.send(agentproto::Window{1, kGrant});
+    probe(kWindow + kGrant);
+
+    raw.send(agentproto::Window{1, static_cast<std::uint32_t>(content.size())});
+    auto until_exit = raw.read_until([](const auto& m) { return is<agentproto::Exit>(m, 1); });
+    EXPECT_EQ(std::get<agentproto::Exit>(until_exit.back()).code, 0);
+    EXPECT_EQ(raw.output(1, Stream::out).size(), content.size());
+    EXPECT_TRUE(raw.output(1, Stream::out) == content) << "output differs from the file";
+}
+
+// ---- HTTP answers and protocol version
+// -----------------------------------------------------------
 
 struct HttpAnswer {
     boost::system::error_code ec;
     http::response<http::string_body> response;
 };
 
-asio::awaitable<HttpAnswer> http_exchange(std::uint16_t port, http::request<http::string_body> request) {
+asio::awaitable<HttpAnswer> http_exchange(std::uint16_t port,
+                                          http::request<http::string_body> request) {
     HttpAnswer a;
     beast::tcp_stream stream(co_await asio::this_coro::executor);
     stream.expires_after(kStep);
@@ -545,14 +682,16 @@ asio::awaitable<HttpAnswer> http_exchange(std::uint16_t port, http::request<http
     co_return a;
 }
 
-http::request<http::string_body> plain_request(http::verb verb, std::string target, std::uint16_t port) {
+http::request<http::string_body> plain_request(http::verb verb, std::string target,
+                                               std::uint16_t port) {
     http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
     req.prepare_payload();
     return req;
 }
 
-http::request<http::string_body> upgrade_request(std::string target, std::uint16_t port, const std::string& token,
+http::request<http::string_body> upgrade_request(std::string target, std::uint16_t port,
+                                                 const std::string& token,
                                                  std::string_view subprotocol) {
     auto req = plain_request(http::verb::get, std::move(target), port);
     req.set(http::field::upgrade, "websocket");
@@ -587,11 +726,13 @@ TEST_F(AgentStreams, ProtocolVersionMismatchAndWrongRequestsGetClearHttpAnswers)
     auto post_health = exchange(plain_request(http::verb::post, "/health", port));
     EXPECT_EQ(post_health.result(), http::status::method_not_allowed) << post_health.body();
 
-    auto elsewhere = exchange(upgrade_request("/elsewhere", port, agent.token(), agentproto::kSubprotocol));
+    auto elsewhere =
+        exchange(upgrade_request("/elsewhere", port, agent.token(), agentproto::kSubprotocol));
     EXPECT_EQ(elsewhere.result(), http::status::not_found) << elsewhere.body();
 
     // A client offering both versions gets the one the agent speaks.
-    auto both = exchange(upgrade_request("/", port, agent.token(), "sockerless-agent.v2, sockerless-agent.v1"));
+    auto both = exchange(
+        upgrade_request("/", port, agent.token(), "sockerless-agent.v2, sockerless-agent.v1"));
     EXPECT_EQ(both.result(), http::status::switching_protocols) << both.body();
     EXPECT_EQ(both[http::field::sec_websocket_protocol], agentproto::kSubprotocol);
 
@@ -600,7 +741,8 @@ TEST_F(AgentStreams, ProtocolVersionMismatchAndWrongRequestsGetClearHttpAnswers)
     EXPECT_EQ(exec_collect(io, conn, sh("echo fine")).out, "fine\n");
 }
 
-// ---- terminals -----------------------------------------------------------------------------------
+// ---- terminals
+// -----------------------------------------------------------------------------------
 
 TEST_F(AgentStreams, TtyExecGetsATerminalOfTheRequestedSize) {
     auto conn = connect_or_fail(io, agent.endpoint());
@@ -616,8 +758,8 @@ TEST_F(AgentStreams, TtyExecGetsATerminalOfTheRequestedSize) {
     EXPECT_EQ(c.err, "");
 }
 
-asio::awaitable<Collected> resize_then_type(std::shared_ptr<agentclient::Connection> conn, ExecRequest request,
-                                            std::string input) {
+asio::awaitable<Collected> resize_then_type(std::shared_ptr<agentclient::Connection> conn,
+                                            ExecRequest request, std::string input) {
     auto session = co_await conn->exec(std::move(request));
     if (!session) {
         Collected c;
@@ -625,8 +767,8 @@ asio::awaitable<Collected> resize_then_type(std::shared_ptr<agentclient::Connect
         co_return c;
     }
     (*session)->resize(40, 120);
-    auto st = co_await (*session)->write_stdin(
-        std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(input.data()), input.size()));
+    auto st = co_await (*session)->write_stdin(std::span<const unsigned char>(
+        reinterpret_cast<const unsigned char*>(input.data()), input.size()));
     if (!st) {
         Collected c;
         c.error = st.error();
@@ -651,7 +793,8 @@ TEST_F(AgentStreams, TtyResizeReachesTheProcess) {
     EXPECT_EQ(c.out.find("30 100"), std::string::npos) << c.out;
 }
 
-// ---- users and working directories ------------------------------------------------------------------
+// ---- users and working directories
+// ------------------------------------------------------------------
 
 ExecRequest as_user(std::string user, std::string script) {
     ExecRequest r = sh(std::move(script));
@@ -669,16 +812,18 @@ TEST_F(AgentStreams, ExecRunsAsTheRequestedUser) {
     ASSERT_FALSE(nobody.error.has_value()) << nobody.error->message;
     EXPECT_EQ(nobody.out, "65534\n");
 
-    auto numeric = exec_collect(io, conn, as_user("1234:5678", "id -u; id -g"));
+    // Not in /etc/passwd: numeric ids are used as given, and no group of the agent's is kept.
+    auto numeric = exec_collect(io, conn, as_user("1234:5678", "id -u; id -g; id -G"));
     ASSERT_FALSE(numeric.error.has_value()) << numeric.error->message;
-    EXPECT_EQ(numeric.out, "1234\n5678\n");
+    EXPECT_EQ(numeric.out, "1234\n5678\n5678\n");
     ASSERT_TRUE(numeric.exit.has_value());
     EXPECT_EQ(numeric.exit->code, 0);
 
     auto missing = run_sync(io, conn->exec(as_user("no-such-user", "id -u")));
     ASSERT_FALSE(missing.has_value());
     EXPECT_EQ(missing.error().code, Errc::not_found);
-    EXPECT_NE(missing.error().message.find("no-such-user"), std::string::npos) << missing.error().message;
+    EXPECT_NE(missing.error().message.find("no-such-user"), std::string::npos)
+        << missing.error().message;
 }
 
 TEST_F(AgentStreams, ExecInMissingWorkdirFailsNamingIt) {
@@ -694,10 +839,11 @@ TEST_F(AgentStreams, ExecInMissingWorkdirFailsNamingIt) {
     EXPECT_EQ(exec_collect(io, conn, sh("echo ok")).out, "ok\n");
 }
 
-// ---- signals -------------------------------------------------------------------------------------------
+// ---- signals
+// -------------------------------------------------------------------------------------------
 
-asio::awaitable<Collected> signal_when_ready(std::shared_ptr<agentclient::Connection> conn, ExecRequest request,
-                                             int signal) {
+asio::awaitable<Collected> signal_when_ready(std::shared_ptr<agentclient::Connection> conn,
+                                             ExecRequest request, int signal) {
     Collected c;
     auto session = co_await conn->exec(std::move(request));
     if (!session) {

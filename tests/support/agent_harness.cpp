@@ -41,15 +41,22 @@ void write_file(const fs::path& path, std::string_view content) {
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
 }
 
-std::string agent_binary() { return SOCKERLESS_AGENT_BIN; }
-std::string repo_root() { return SOCKERLESS_SOURCE_DIR; }
-bool agent_is_static() { return SOCKERLESS_AGENT_IS_STATIC != 0; }
+std::string agent_binary() {
+    return SOCKERLESS_AGENT_BIN;
+}
+std::string repo_root() {
+    return SOCKERLESS_SOURCE_DIR;
+}
+bool agent_is_static() {
+    return SOCKERLESS_AGENT_IS_STATIC != 0;
+}
 
 AgentProcess::AgentProcess(AgentOptions options) {
     if (options.with_token) token_ = *random_hex_token(32);
     fs::path port_dir = options.rootfs.empty() ? dir_.path() : options.rootfs / "tmp";
     fs::path port_file_host = port_dir / "agent.port";
-    std::string port_file_agent = options.rootfs.empty() ? port_file_host.string() : "/tmp/agent.port";
+    std::string port_file_agent =
+        options.rootfs.empty() ? port_file_host.string() : "/tmp/agent.port";
 
     std::vector<std::string> args = options.wrapper;
     args.push_back(options.agent_path.empty() ? agent_binary() : options.agent_path);
@@ -69,14 +76,17 @@ AgentProcess::AgentProcess(AgentOptions options) {
     env.insert(env.end(), options.env.begin(), options.env.end());
 
     int inotify = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-    if (inotify < 0 || ::inotify_add_watch(inotify, port_dir.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+    if (inotify < 0 ||
+        ::inotify_add_watch(inotify, port_dir.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
         throw std::runtime_error("inotify on " + port_dir.string() + " failed");
     }
 
     std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
+    for (auto& a : args)
+        argv.push_back(a.data());
     argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
+    for (auto& e : env)
+        envp.push_back(e.data());
     envp.push_back(nullptr);
     std::string out_path = (dir_.path() / "agent.out").string();
     std::string err_path = (dir_.path() / "agent.err").string();
@@ -95,7 +105,8 @@ AgentProcess::AgentProcess(AgentOptions options) {
 
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (!fs::exists(port_file_host)) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) break;
         pollfd fds[2] = {{inotify, POLLIN, 0}, {pidfd_, POLLIN, 0}};
         int n = ::poll(fds, 2, static_cast<int>(left.count()));
@@ -120,7 +131,9 @@ AgentProcess::~AgentProcess() {
     if (pidfd_ >= 0) ::close(pidfd_);
 }
 
-void AgentProcess::signal(int signal) const { ::kill(pid_, signal); }
+void AgentProcess::signal(int signal) const {
+    ::kill(pid_, signal);
+}
 
 std::optional<int> AgentProcess::wait_exit(std::chrono::milliseconds timeout) {
     if (exit_) return exit_;
@@ -150,13 +163,15 @@ asio::awaitable<Collected> collect(std::shared_ptr<agentclient::Session> session
     co_return c;
 }
 
-std::shared_ptr<agentclient::Connection> connect_or_fail(asio::io_context& io, const agentclient::Endpoint& ep) {
+std::shared_ptr<agentclient::Connection> connect_or_fail(asio::io_context& io,
+                                                         const agentclient::Endpoint& ep) {
     auto conn = run_sync(io, agentclient::Connection::connect(io.get_executor(), ep));
     if (!conn) throw std::runtime_error("connect failed: " + conn.error().message);
     return *conn;
 }
 
-Collected exec_collect(asio::io_context& io, const std::shared_ptr<agentclient::Connection>& connection,
+Collected exec_collect(asio::io_context& io,
+                       const std::shared_ptr<agentclient::Connection>& connection,
                        agentproto::ExecRequest request) {
     return run_sync(io, [&]() -> asio::awaitable<Collected> {
         auto session = co_await connection->exec(request);

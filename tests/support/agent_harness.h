@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 #include "agentclient/client.h"
 
@@ -43,7 +43,7 @@ struct AgentOptions {
     bool with_token = true;
     // Run the agent through this prefix (e.g. unshare + chroot) instead of directly.
     std::vector<std::string> wrapper;
-    std::string agent_path;               // default: the build's agent binary
+    std::string agent_path;  // default: the build's agent binary
     // When the wrapper chroots: the host path of the new root. The port file then lives at
     // /tmp/agent.port inside it.
     std::filesystem::path rootfs;
@@ -84,7 +84,7 @@ T run_sync(boost::asio::io_context& io, boost::asio::awaitable<T> awaitable,
            std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
     std::optional<T> result;
     std::exception_ptr error;
-    boost::asio::co_spawn(io, std::move(awaitable), [&](std::exception_ptr e, T value) {
+    boost::asio::co_spawn(io, std::move(awaitable), [&](const std::exception_ptr& e, T value) {
         error = e;
         if (!e) result.emplace(std::move(value));
     });
@@ -109,10 +109,12 @@ struct Collected {
 boost::asio::awaitable<Collected> collect(std::shared_ptr<agentclient::Session> session);
 
 // Connects (failing the test on error).
-std::shared_ptr<agentclient::Connection> connect_or_fail(boost::asio::io_context& io, const agentclient::Endpoint& ep);
+std::shared_ptr<agentclient::Connection> connect_or_fail(boost::asio::io_context& io,
+                                                         const agentclient::Endpoint& ep);
 
 // exec to completion on `connection`.
-Collected exec_collect(boost::asio::io_context& io, const std::shared_ptr<agentclient::Connection>& connection,
+Collected exec_collect(boost::asio::io_context& io,
+                       const std::shared_ptr<agentclient::Connection>& connection,
                        agentproto::ExecRequest request);
 
 std::string agent_binary();
