@@ -38,8 +38,7 @@ public:
     std::shared_ptr<Session> open_exec(const agentproto::ExecRequest& request,
                                        std::shared_ptr<Outlet> outlet,
                                        std::shared_ptr<StdinAcks> acks) override {
-        return ExecSession::launch(executor_, reaper_, request, std::move(outlet), defaults_,
-                                   std::move(acks));
+        return ExecSession::launch(executor_, reaper_, request, std::move(outlet), defaults_, acks);
     }
     std::shared_ptr<Session> open_attach(const agentproto::AttachRequest& request,
                                          std::shared_ptr<Outlet> outlet,

@@ -23,8 +23,8 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr std::size_t kHeaderLimit = 16u * 1024;
-constexpr std::size_t kBodyLimit = 64u * 1024;
+constexpr std::size_t kHeaderLimit = std::size_t{16} * 1024;
+constexpr std::size_t kBodyLimit = std::size_t{64} * 1024;
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
 
 http::response<http::string_body> make_response(const http::request<http::string_body>& req,

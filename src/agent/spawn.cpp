@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
+#include <pthread.h>
 #include <pty.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -13,6 +15,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <memory>
 
 extern char** environ;
 
@@ -59,12 +62,14 @@ bool is_executable_file(const std::string& path) {
         [[maybe_unused]] ssize_t n = ::write(report_fd, &f, sizeof f);
         ::_exit(127);
     };
-    sigset_t all;
-    sigemptyset(&all);
-    ::sigprocmask(SIG_SETMASK, &all, nullptr);
+    // The parent blocked every signal before cloning: restore default dispositions first, so no
+    // handler of the agent's can run in this child (it shares the agent's memory), then unblock.
     for (int sig = 1; sig < NSIG; ++sig) {
         if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
     }
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     if (spec.tty) {
         if (::setsid() < 0 || ::ioctl(tty_slave, TIOCSCTTY, 0) < 0) fail(Stage::tty);
         in_fd = out_fd = err_fd = tty_slave;
@@ -82,6 +87,22 @@ bool is_executable_file(const std::string& path) {
     ::execve(path, argv, envp);
     fail(Stage::exec);
     ::_exit(127);
+}
+
+struct ChildArgs {
+    const SpawnSpec* spec;
+    const char* path;
+    char* const* argv;
+    char* const* envp;
+    int in_fd, out_fd, err_fd, tty_slave, report_fd;
+};
+
+constexpr std::size_t kChildStackSize = std::size_t{128} * 1024;
+
+int child_entry(void* raw) {
+    const auto* a = static_cast<const ChildArgs*>(raw);
+    child_exec(*a->spec, a->path, a->argv, a->envp, a->in_fd, a->out_fd, a->err_fd, a->tty_slave,
+               a->report_fd);
 }
 
 SpawnError failure_to_error(const ChildFailure& f, const SpawnSpec& spec, const std::string& path) {
@@ -229,12 +250,21 @@ std::variant<SpawnedProcess, SpawnError> spawn_process(const SpawnSpec& spec) {
         }
     }
 
-    pid_t pid = ::fork();
-    if (pid < 0) return SpawnError{errno_error("fork", errno), 126};
-    if (pid == 0) {
-        child_exec(spec, path->c_str(), argv.data(), envp.data(), child_in.get(), child_out.get(),
-                   child_err.get(), slave.get(), report->write.get());
-    }
+    ChildArgs args{&spec,           path->c_str(),  argv.data(),
+                   envp.data(),     child_in.get(), child_out.get(),
+                   child_err.get(), slave.get(),    report->write.get()};
+    // vfork semantics (shared memory, parent suspended until the child execs or exits), as
+    // posix_spawn does: no page tables to copy and no copy-on-write faults in the agent afterwards.
+    // posix_spawn itself cannot set a controlling terminal or switch users.
+    auto stack = std::make_unique<char[]>(kChildStackSize);
+    sigset_t all, previous;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &previous);
+    pid_t pid = ::clone(child_entry, stack.get() + kChildStackSize,
+                        CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+    int clone_errno = errno;
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    if (pid < 0) return SpawnError{errno_error("clone", clone_errno), 126};
     report->write.reset();
     ChildFailure failure{};
     ssize_t n;

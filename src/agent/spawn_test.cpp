@@ -21,9 +21,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kEnv = {"PATH=/usr/bin:/bin"};
+const std::vector<std::string> default_env = {"PATH=/usr/bin:/bin"};
 
-::testing::AssertionResult Contains(const std::string& text, std::string_view part) {
+::testing::AssertionResult contains(const std::string& text, std::string_view part) {
     if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure()
            << "\"" << text << "\" does not contain \"" << part << "\"";
@@ -131,7 +131,7 @@ TEST(ResolveExecutable, PathsWithSlashAreKept) {
 }
 
 TEST(ResolveExecutable, EmptyNameIsInvalid) {
-    auto r = resolve_executable("", kEnv);
+    auto r = resolve_executable("", default_env);
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, Errc::invalid_argument);
 }
@@ -178,7 +178,7 @@ TEST_F(TempDir, ResolveExecutableUsesDefaultPathWhenEnvHasNone) {
     fs::path found(*sh);
     EXPECT_EQ(found.filename(), "sh");
     std::string default_path = std::string(":") + kDefaultPath + ":";
-    EXPECT_TRUE(Contains(default_path, ":" + found.parent_path().string() + ":"));
+    EXPECT_TRUE(contains(default_path, ":" + found.parent_path().string() + ":"));
     EXPECT_EQ(::access(sh->c_str(), X_OK), 0);
 }
 
@@ -276,7 +276,7 @@ TEST(InheritedEnvironment, DropsSockerlessSettings) {
 TEST(SpawnProcess, PipesCarryStdoutStderrAndExitCode) {
     SpawnSpec spec;
     spec.argv = {"/bin/sh", "-c", "echo hi; echo err >&2; exit 3"};
-    spec.env = kEnv;
+    spec.env = default_env;
     SpawnedProcess p = spawn_ok(spec);
     ASSERT_GT(p.pid, 0);
     EXPECT_FALSE(p.stdin_fd.valid());  // stdin is /dev/null
@@ -290,7 +290,7 @@ TEST(SpawnProcess, PipesCarryStdoutStderrAndExitCode) {
 TEST(SpawnProcess, ArgvZeroIsResolvedAgainstSpecEnv) {
     SpawnSpec spec;
     spec.argv = {"sh", "-c", "echo \"$0|$1\"", "zero", "one two"};
-    spec.env = kEnv;
+    spec.env = default_env;
     Outcome o = run(spec);
     EXPECT_EQ(o.out, "zero|one two\n");
     EXPECT_EQ(o.code, 0);
@@ -299,7 +299,7 @@ TEST(SpawnProcess, ArgvZeroIsResolvedAgainstSpecEnv) {
 TEST(SpawnProcess, StdinIsDevNullWithoutPipe) {
     SpawnSpec spec;
     spec.argv = {"cat"};
-    spec.env = kEnv;
+    spec.env = default_env;
     Outcome o = run(spec);
     EXPECT_EQ(o.out, "");
     EXPECT_EQ(o.err, "");
@@ -309,7 +309,7 @@ TEST(SpawnProcess, StdinIsDevNullWithoutPipe) {
 TEST(SpawnProcess, StdinPipeFeedsTheChild) {
     SpawnSpec spec;
     spec.argv = {"cat"};
-    spec.env = kEnv;
+    spec.env = default_env;
     spec.stdin_pipe = true;
     SpawnedProcess p = spawn_ok(spec);
     ASSERT_GT(p.pid, 0);
@@ -326,7 +326,7 @@ TEST(SpawnProcess, StdinPipeFeedsTheChild) {
 TEST(SpawnProcess, TtyGivesAControllingPseudoTerminal) {
     SpawnSpec spec;
     spec.argv = {"/bin/sh", "-c", "tty; echo ctty >/dev/tty; echo err >&2"};
-    spec.env = kEnv;
+    spec.env = default_env;
     spec.tty = true;
     SpawnedProcess p = spawn_ok(spec);
     ASSERT_GT(p.pid, 0);
@@ -337,13 +337,13 @@ TEST(SpawnProcess, TtyGivesAControllingPseudoTerminal) {
     EXPECT_EQ(wait_exit(p.pid), 0);
     EXPECT_EQ(out.rfind("/dev/pts/", 0), 0u) << out;
     // The terminal translates "\n" to "\r\n"; stderr is merged into the same stream.
-    EXPECT_TRUE(Contains(out, "\r\nctty\r\nerr\r\n"));
+    EXPECT_TRUE(contains(out, "\r\nctty\r\nerr\r\n"));
 }
 
 TEST(SpawnProcess, TtySizeIsApplied) {
     SpawnSpec spec;
     spec.argv = {"stty", "size"};
-    spec.env = kEnv;
+    spec.env = default_env;
     spec.tty = true;
     spec.rows = 31;
     spec.cols = 101;
@@ -364,7 +364,7 @@ TEST(SpawnProcess, TtySizeIsApplied) {
 TEST_F(TempDir, WorkdirIsApplied) {
     SpawnSpec spec;
     spec.argv = {"pwd"};
-    spec.env = kEnv;
+    spec.env = default_env;
     spec.workdir = dir_;
     Outcome o = run(spec);
     EXPECT_EQ(o.out, dir_ + "\n");
@@ -374,7 +374,7 @@ TEST_F(TempDir, WorkdirIsApplied) {
 TEST(SpawnProcess, WorkdirInheritedWhenEmpty) {
     SpawnSpec spec;
     spec.argv = {"pwd"};
-    spec.env = kEnv;
+    spec.env = default_env;
     Outcome o = run(spec);
     EXPECT_EQ(o.out, fs::canonical(fs::current_path()).string() + "\n");
 }
@@ -394,20 +394,20 @@ int reap_leftover() {
 TEST_F(TempDir, MissingWorkdirFailsNamingIt) {
     SpawnSpec spec;
     spec.argv = {"/bin/sh", "-c", "echo should-not-run"};
-    spec.env = kEnv;
+    spec.env = default_env;
     spec.workdir = dir_ + "/no/such/dir";
     SpawnError e = spawn_fails(spec);
     EXPECT_EQ(reap_leftover(), 127);
     EXPECT_EQ(e.exit_code, 126);
     EXPECT_EQ(e.error.code, Errc::not_found);
-    EXPECT_TRUE(Contains(e.error.message, spec.workdir));
-    EXPECT_TRUE(Contains(e.error.message, "chdir"));
+    EXPECT_TRUE(contains(e.error.message, spec.workdir));
+    EXPECT_TRUE(contains(e.error.message, "chdir"));
 }
 
 TEST(SpawnProcess, ExecutableNotInPathIs127) {
     SpawnSpec spec;
     spec.argv = {"no-such-tool-sockerless"};
-    spec.env = kEnv;
+    spec.env = default_env;
     SpawnError e = spawn_fails(spec);
     EXPECT_EQ(reap_leftover(), -1);  // the lookup failed before any fork
     EXPECT_EQ(e.exit_code, 127);
@@ -419,29 +419,29 @@ TEST(SpawnProcess, ExecutableNotInPathIs127) {
 TEST_F(TempDir, MissingExecutablePathIs127) {
     SpawnSpec spec;
     spec.argv = {dir_ + "/missing"};
-    spec.env = kEnv;
+    spec.env = default_env;
     SpawnError e = spawn_fails(spec);
     EXPECT_EQ(reap_leftover(), 127);
     EXPECT_EQ(e.exit_code, 127);
     EXPECT_EQ(e.error.code, Errc::not_found);
-    EXPECT_TRUE(Contains(e.error.message, dir_ + "/missing"));
+    EXPECT_TRUE(contains(e.error.message, dir_ + "/missing"));
 }
 
 TEST_F(TempDir, NonExecutableFileIs126) {
     std::string file = make_file("script.sh", 0644);
     SpawnSpec spec;
     spec.argv = {file};
-    spec.env = kEnv;
+    spec.env = default_env;
     SpawnError e = spawn_fails(spec);
     EXPECT_EQ(reap_leftover(), 127);
     EXPECT_EQ(e.exit_code, 126);
     EXPECT_EQ(e.error.code, Errc::forbidden);  // EACCES, even for root
-    EXPECT_TRUE(Contains(e.error.message, file));
+    EXPECT_TRUE(contains(e.error.message, file));
 }
 
 TEST(SpawnProcess, EmptyArgvIsRejected) {
     SpawnSpec spec;
-    spec.env = kEnv;
+    spec.env = default_env;
     SpawnError e = spawn_fails(spec);
     EXPECT_EQ(e.exit_code, 126);
     EXPECT_EQ(e.error.code, Errc::invalid_argument);
@@ -468,7 +468,7 @@ TEST(SpawnProcess, DescriptorsAreNotLeaked) {
     spec.argv = {"/bin/sh", "-c",
                  "if [ -e /proc/self/fd/$0 ]; then echo open; else echo closed; fi",
                  std::to_string(fd)};
-    spec.env = kEnv;
+    spec.env = default_env;
     Outcome o = run(spec);
     ::close(fd);
     EXPECT_EQ(o.out, "closed\n");
@@ -478,7 +478,7 @@ TEST(SpawnProcess, UserAndGroupsAreApplied) {
     if (::geteuid() != 0) GTEST_SKIP() << "changing user needs root";
     SpawnSpec spec;
     spec.argv = {"/bin/sh", "-c", "id -u; id -g; id -G"};
-    spec.env = kEnv;
+    spec.env = default_env;
     spec.user = Credentials{1234, 2345, {29, 3456}, "/", ""};
     Outcome o = run(spec);
     EXPECT_EQ(o.out, "1234\n2345\n2345 29 3456\n") << o.err;

@@ -13,9 +13,10 @@ namespace asio = boost::asio;
 
 asio::awaitable<void> pump(asio::posix::stream_descriptor& fd, agentproto::Stream stream,
                            ChunkConsumer& consumer) {
+    auto pool = std::make_shared<ChunkPool>(agentproto::kMaxDataPayload);
     while (fd.is_open()) {
         co_await consumer.wait_space();
-        Chunk chunk = Chunk::allocate(agentproto::kMaxDataPayload);
+        Chunk chunk = pool->take();
         auto [ec, n] = co_await fd.async_read_some(asio::buffer(chunk.data.get(), chunk.size),
                                                    asio::as_tuple(asio::use_awaitable));
         if (n > 0 && n < chunk.size / 4) {

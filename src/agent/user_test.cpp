@@ -14,7 +14,7 @@ namespace sockerless::agent {
 namespace {
 
 // Checks that `text` contains `part`, printing both when it does not.
-::testing::AssertionResult Contains(const std::string& text, std::string_view part) {
+::testing::AssertionResult contains(const std::string& text, std::string_view part) {
     if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure()
            << "\"" << text << "\" does not contain \"" << part << "\"";
@@ -165,13 +165,13 @@ TEST(ResolveUser, UnknownUserNameIsNotFound) {
     auto r = resolve_user("mallory", kPasswd, kGroup);
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, Errc::not_found);
-    EXPECT_TRUE(Contains(r.error().message, "mallory"));
-    EXPECT_TRUE(Contains(r.error().message, "passwd"));
+    EXPECT_TRUE(contains(r.error().message, "mallory"));
+    EXPECT_TRUE(contains(r.error().message, "passwd"));
 
     auto with_group = resolve_user("mallory:wheel", kPasswd, kGroup);
     ASSERT_FALSE(with_group.has_value());
     EXPECT_EQ(with_group.error().code, Errc::not_found);
-    EXPECT_TRUE(Contains(with_group.error().message, "mallory"));
+    EXPECT_TRUE(contains(with_group.error().message, "mallory"));
 }
 
 TEST(ResolveUser, UnknownGroupNameIsNotFound) {
@@ -179,8 +179,8 @@ TEST(ResolveUser, UnknownGroupNameIsNotFound) {
         auto r = resolve_user(spec, kPasswd, kGroup);
         ASSERT_FALSE(r.has_value()) << spec;
         EXPECT_EQ(r.error().code, Errc::not_found) << spec;
-        EXPECT_TRUE(Contains(r.error().message, "gophers")) << spec;
-        EXPECT_TRUE(Contains(r.error().message, "group")) << spec;
+        EXPECT_TRUE(contains(r.error().message, "gophers")) << spec;
+        EXPECT_TRUE(contains(r.error().message, "group")) << spec;
     }
 }
 
@@ -197,12 +197,12 @@ TEST(ResolveUser, EmptyGroupIsInvalid) {
         auto r = resolve_user(spec, kPasswd, kGroup);
         ASSERT_FALSE(r.has_value()) << spec;
         EXPECT_EQ(r.error().code, Errc::invalid_argument) << spec;
-        EXPECT_TRUE(Contains(r.error().message, std::string(spec))) << spec;
+        EXPECT_TRUE(contains(r.error().message, std::string(spec))) << spec;
     }
 }
 
 TEST(ResolveUser, MalformedPasswdLinesAreSkipped) {
-    constexpr std::string_view passwd =
+    constexpr std::string_view kMalformedPasswd =
         "# comment:x:1:1:c:/c:/bin/sh\n"
         "\n"
         "short:x:2:2:/home/short\n"           // six fields
@@ -213,35 +213,35 @@ TEST(ResolveUser, MalformedPasswdLinesAreSkipped) {
         "carol:x:1500:1500:Carol:/home/carol:/bin/sh\n"
         "\n";
     for (std::string_view name : {"# comment", "short", "baduid", "badgid", "emptyuid", "big"}) {
-        auto r = resolve_user(name, passwd, "");
+        auto r = resolve_user(name, kMalformedPasswd, "");
         ASSERT_FALSE(r.has_value()) << name;
         EXPECT_EQ(r.error().code, Errc::not_found) << name;
     }
     // A skipped line does not attach a name or home to its numeric id either.
-    Credentials two = resolve_ok("2", passwd, "");
+    Credentials two = resolve_ok("2", kMalformedPasswd, "");
     EXPECT_EQ(two.name, "");
     EXPECT_EQ(two.home, "/");
 
-    Credentials carol = resolve_ok("carol", passwd, "");
+    Credentials carol = resolve_ok("carol", kMalformedPasswd, "");
     EXPECT_EQ(carol.uid, 1500u);
     EXPECT_EQ(carol.gid, 1500u);
     EXPECT_EQ(carol.home, "/home/carol");
 }
 
 TEST(ResolveUser, MalformedGroupLinesAreSkipped) {
-    constexpr std::string_view group =
+    constexpr std::string_view kMalformedGroup =
         "#wheel:x:10:alice\n"
         "\n"
         "short:x:11\n"         // three fields
         "badgid:x:ab:alice\n"  // non-numeric gid
         "good:x:12:bob,alice\n";
     for (std::string_view spec : {"alice:short", "alice:badgid", "alice:#wheel"}) {
-        auto r = resolve_user(spec, kPasswd, group);
+        auto r = resolve_user(spec, kPasswd, kMalformedGroup);
         ASSERT_FALSE(r.has_value()) << spec;
         EXPECT_EQ(r.error().code, Errc::not_found) << spec;
     }
-    EXPECT_EQ(resolve_ok("alice:good", kPasswd, group).gid, 12u);
-    EXPECT_EQ(resolve_ok("alice", kPasswd, group).groups, std::vector<gid_t>{12});
+    EXPECT_EQ(resolve_ok("alice:good", kPasswd, kMalformedGroup).gid, 12u);
+    EXPECT_EQ(resolve_ok("alice", kPasswd, kMalformedGroup).groups, std::vector<gid_t>{12});
 }
 
 class TempRoot : public ::testing::Test {
@@ -299,12 +299,12 @@ TEST_F(TempRoot, ResolveUserInWithoutFiles) {
     auto named = resolve_user_in("alice", root_);
     ASSERT_FALSE(named.has_value());
     EXPECT_EQ(named.error().code, Errc::not_found);
-    EXPECT_TRUE(Contains(named.error().message, "alice"));
+    EXPECT_TRUE(contains(named.error().message, "alice"));
 
     auto group = resolve_user_in("1000:wheel", root_);
     ASSERT_FALSE(group.has_value());
     EXPECT_EQ(group.error().code, Errc::not_found);
-    EXPECT_TRUE(Contains(group.error().message, "wheel"));
+    EXPECT_TRUE(contains(group.error().message, "wheel"));
 }
 
 TEST_F(TempRoot, ResolveUserInWithPasswdButNoGroup) {

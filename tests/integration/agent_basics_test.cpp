@@ -1,7 +1,11 @@
 // The agent as a real process, driven through the real client: health, authentication, exec
 // exit codes, stdio, and the main process's exit status.
 
+#include <sys/wait.h>
+
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 
 #include <gtest/gtest.h>
 
@@ -165,6 +169,46 @@ TEST(AgentBasics, MainProcessThatCannotStartExits127) {
     AgentProcess missing({.command = {"/definitely/not/here"}});
     EXPECT_EQ(missing.wait_exit(), 127);
     EXPECT_NE(missing.stderr_log().find("/definitely/not/here"), std::string::npos);
+}
+
+TEST(AgentBasics, OriginalEntrypointAndCmdComeFromTheEnvironment) {
+    AgentProcess agent(
+        {.env = {R"(SOCKERLESS_ORIGINAL_ENTRYPOINT=["/bin/sh","-c"])",
+                 R"(SOCKERLESS_ORIGINAL_CMD=["echo \"$0\" from-env; exit 6","arg0"])"}});
+    EXPECT_EQ(agent.wait_exit(), 6);
+    EXPECT_EQ(agent.stdout_log(), "arg0 from-env\n");
+}
+
+TEST(AgentBasics, MalformedOriginalCmdIsRefusedAtStart) {
+    // The agent exits before listening, so run it directly rather than through the harness.
+    TempDir dir;
+    std::string command = "SOCKERLESS_ORIGINAL_CMD='not json' " + agent_binary() + " 2>" +
+                          (dir.path() / "err").string();
+    int status = std::system(command.c_str());
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 125);
+    EXPECT_NE(read_file(dir.path() / "err")
+                  .find("SOCKERLESS_ORIGINAL_CMD must be a JSON array of strings"),
+              std::string::npos);
+}
+
+TEST(AgentBasics, InstallCopiesTheBinaryForInitContainers) {
+    TempDir dir;
+    auto dest = dir.path() / "sockerless-agent";
+    std::string command = agent_binary() + " install " + dest.string();
+    ASSERT_EQ(std::system(command.c_str()), 0);
+    EXPECT_EQ(read_file(dest), read_file(agent_binary()));
+    EXPECT_EQ(std::filesystem::status(dest).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms(0755));
+    // The copy runs: it is the same agent.
+    AgentProcess copy({.command = {"/bin/sh", "-c", "exit 3"}, .agent_path = dest.string()});
+    EXPECT_EQ(copy.wait_exit(), 3);
+
+    std::string bad =
+        agent_binary() + " install " + (dir.path() / "missing" / "x").string() + " 2>/dev/null";
+    int status = std::system(bad.c_str());
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 1);
 }
 
 }  // namespace

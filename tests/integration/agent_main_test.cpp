@@ -129,9 +129,11 @@ asio::awaitable<std::string> read_until(std::shared_ptr<agentclient::Session> se
     while (out.find(needle) == std::string::npos) {
         auto next = co_await session->read();
         if (!next) throw std::runtime_error("session failed: " + next.error().message);
-        if (!*next)
-            throw std::runtime_error("session ended before \"" + needle + "\" arrived; got \"" +
-                                     out + "\"");
+        if (!*next) {
+            std::string message = "session ended before \"";
+            message.append(needle).append("\" arrived; got \"").append(out).append("\"");
+            throw std::runtime_error(message);
+        }
         if ((*next)->stream == agentproto::Stream::out) {
             out.append(reinterpret_cast<const char*>((*next)->data.data()), (*next)->data.size());
         }
@@ -213,7 +215,7 @@ TEST(AgentMainAttach, AttachBeforeStartSeesAllOutputFeedsStdinOnceAndGetsExitSta
     EXPECT_EQ(held.runs, 0);
 
     auto conn = connect_or_fail(io, agent.endpoint());
-    auto session = conn->attach(attach_request(/*stdin=*/true, /*replay=*/false));
+    auto session = conn->attach(attach_request(/*with_stdin=*/true, /*replay=*/false));
     auto pid = run_sync(io, conn->start_main(start_request()));
     ASSERT_TRUE(pid.has_value()) << pid.error().message;
     EXPECT_GT(*pid, 0);
@@ -233,7 +235,7 @@ TEST(AgentMainAttach, StdinWrittenAndClosedBeforeStartReachesTheProcess) {
                         .command = {"/bin/sh", "-c", "read x; echo got:$x; read y || echo eof"}});
     asio::io_context io;
     auto conn = connect_or_fail(io, agent.endpoint());
-    auto session = conn->attach(attach_request(/*stdin=*/true, /*replay=*/false));
+    auto session = conn->attach(attach_request(/*with_stdin=*/true, /*replay=*/false));
     write_stdin(io, session, "early-input\n", /*close=*/true);
     auto pid = run_sync(io, conn->start_main(start_request()));
     ASSERT_TRUE(pid.has_value()) << pid.error().message;
@@ -255,8 +257,8 @@ TEST(AgentMainAttach, ReplayGivesEarlierOutputOnlyWhenAsked) {
     EXPECT_TRUE(health_of(io, agent).main_running);
 
     auto conn = connect_or_fail(io, agent.endpoint());
-    auto replayed = conn->attach(attach_request(/*stdin=*/false, /*replay=*/true));
-    auto live = conn->attach(attach_request(/*stdin=*/true, /*replay=*/false));
+    auto replayed = conn->attach(attach_request(/*with_stdin=*/false, /*replay=*/true));
+    auto live = conn->attach(attach_request(/*with_stdin=*/true, /*replay=*/false));
     write_stdin(io, live, "go\n", /*close=*/false);
 
     auto r = run_sync(io, collect(replayed));
@@ -523,61 +525,50 @@ TEST(AgentMainReaper, OrphanedGrandchildIsReparentedAndReaped) {
 class AgentMainPid1 : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        skip_reason_ = new std::string;
+        skip_reason = new std::string;
         if (::geteuid() != 0) {
-            *skip_reason_ = "needs root for unshare --pid --mount and chroot";
+            *skip_reason = "needs root for unshare --pid --mount and chroot";
         } else if (!agent_is_static()) {
-            *skip_reason_ = "the agent of this build is not statically linked";
+            *skip_reason = "the agent of this build is not statically linked";
         } else if (!fs::exists(kUnshare)) {
-            *skip_reason_ = std::string(kUnshare) + " is not installed";
+            *skip_reason = std::string(kUnshare) + " is not installed";
         } else if (!fs::exists(kBusybox)) {
-            *skip_reason_ = std::string(kBusybox) + " is not installed (busybox-static)";
+            *skip_reason = std::string(kBusybox) + " is not installed (busybox-static)";
         }
-        if (!skip_reason_->empty()) return;
-        image_ = new TempDir;
-        std::string root = (image_->path() / "root").string();
+        if (!skip_reason->empty()) return;
+        image = new TempDir;
+        std::string root = (image->path() / "root").string();
         std::string command =
             "/bin/bash " + repo_root() + "/scripts/make-busybox-rootfs.sh " + root;
         if (std::system(command.c_str()) != 0) {
-            *skip_reason_ = "make-busybox-rootfs.sh failed";
+            *skip_reason = "make-busybox-rootfs.sh failed";
             return;
         }
         fs::copy_file(agent_binary(), fs::path(root) / "sockerless-agent");
         fs::permissions(fs::path(root) / "sockerless-agent", fs::perms(0755));
     }
     static void TearDownTestSuite() {
-        delete image_;
-        image_ = nullptr;
-        delete skip_reason_;
-        skip_reason_ = nullptr;
+        delete image;
+        image = nullptr;
+        delete skip_reason;
+        skip_reason = nullptr;
     }
     void SetUp() override {
-        if (!skip_reason_->empty()) GTEST_SKIP() << *skip_reason_;
+        if (!skip_reason->empty()) GTEST_SKIP() << *skip_reason;
         std::error_code ec;
         fs::remove(root() / "tmp" / "agent.port", ec);  // the previous test's agent wrote one
     }
 
-    static fs::path root() { return image_->path() / "root"; }
+    static fs::path root() { return image->path() / "root"; }
 
     static AgentOptions options(std::vector<std::string> agent_args,
                                 std::vector<std::string> command = {}) {
         AgentOptions o;
         o.agent_args = std::move(agent_args);
         o.command = std::move(command);
-        o.wrapper = {kUnshare,
-                     "--pid",
-                     "--mount",
-                     "--fork",
-                     "--kill-child",
-                     "--propagation",
-                     "private",
-                     "/bin/sh",
-                     "-c",
-                     "root=$1; shift; mount -t proc proc \"$root/proc\" && mount --rbind /dev "
-                     "\"$root/dev\" && "
-                     "exec chroot \"$root\" \"$@\"",
-                     "sh",
-                     root().string()};
+        o.wrapper = {kUnshare,       "--pid",         "--mount", "--fork",
+                     "--kill-child", "--propagation", "private", "/bin/sh",
+                     "-c",           kChrootScript,   "sh",      root().string()};
         o.agent_path = "/sockerless-agent";
         o.rootfs = root();
         return o;
@@ -585,8 +576,13 @@ protected:
 
     static constexpr const char* kUnshare = "/usr/bin/unshare";
     static constexpr const char* kBusybox = "/bin/busybox";
-    static inline std::string* skip_reason_ = nullptr;
-    static inline TempDir* image_ = nullptr;
+    // Run by /bin/sh -c with the rootfs and the command as arguments: mounts /proc and /dev into
+    // the rootfs, then runs the command chrooted there.
+    static constexpr const char* kChrootScript =
+        "root=$1; shift; mount -t proc proc \"$root/proc\" && mount --rbind /dev \"$root/dev\" && "
+        "exec chroot \"$root\" \"$@\"";
+    static inline std::string* skip_reason = nullptr;
+    static inline TempDir* image = nullptr;
 };
 
 // The host pid of the process that is `ns_pid` in the pid namespace of `agent` (the only child of

@@ -255,15 +255,16 @@ asio::awaitable<std::vector<T>> all_of(std::vector<asio::awaitable<T>> tasks) {
     auto executor = co_await asio::this_coro::executor;
     auto state = std::make_shared<State>(executor, tasks.size());
     for (std::size_t i = 0; i < tasks.size(); ++i) {
-        asio::co_spawn(executor, std::move(tasks[i]), [state, i](std::exception_ptr e, T value) {
-            if (e) {
-                state->error = e;
-            } else {
-                state->results[i].emplace(std::move(value));
-            }
-            ++state->done;
-            state->wake.notify();
-        });
+        asio::co_spawn(executor, std::move(tasks[i]),
+                       [state, i](const std::exception_ptr& e, T value) {
+                           if (e) {
+                               state->error = e;
+                           } else {
+                               state->results[i].emplace(std::move(value));
+                           }
+                           ++state->done;
+                           state->wake.notify();
+                       });
     }
     while (state->done < state->results.size())
         co_await state->wake.wait();
@@ -305,6 +306,7 @@ void run_numbered_sessions(asio::io_context& io,
                            const std::vector<std::shared_ptr<agentclient::Connection>>& connections,
                            int first_k, int count) {
     std::vector<asio::awaitable<Collected>> tasks;
+    tasks.reserve(static_cast<std::size_t>(count));
     for (int i = 0; i < count; ++i) {
         tasks.push_back(
             exec_and_collect(connections[static_cast<std::size_t>(i) % connections.size()],
@@ -336,6 +338,7 @@ TEST_F(AgentStreams, TwentyConcurrentSessionsOnOneConnectionDoNotCrossTalk) {
 
 TEST_F(AgentStreams, TwentyConcurrentSessionsOverSeveralConnectionsDoNotCrossTalk) {
     std::vector<std::shared_ptr<agentclient::Connection>> connections;
+    connections.reserve(5);
     for (int i = 0; i < 5; ++i)
         connections.push_back(connect_or_fail(io, agent.endpoint()));
     // K from 250: the exit codes wrap past 255 to 0.
@@ -453,7 +456,7 @@ public:
     }
     void send_text(std::string text) { write(true, std::move(text)); }
     void send_binary(std::string frame) { write(false, std::move(frame)); }
-    void send_data(std::uint32_t session, unsigned char stream, std::string payload) {
+    void send_data(std::uint32_t session, unsigned char stream, const std::string& payload) {
         std::string frame = {static_cast<char>(session >> 24), static_cast<char>(session >> 16),
                              static_cast<char>(session >> 8), static_cast<char>(session),
                              static_cast<char>(stream)};
@@ -682,7 +685,7 @@ asio::awaitable<HttpAnswer> http_exchange(std::uint16_t port,
     co_return a;
 }
 
-http::request<http::string_body> plain_request(http::verb verb, std::string target,
+http::request<http::string_body> plain_request(http::verb verb, const std::string& target,
                                                std::uint16_t port) {
     http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
@@ -690,10 +693,10 @@ http::request<http::string_body> plain_request(http::verb verb, std::string targ
     return req;
 }
 
-http::request<http::string_body> upgrade_request(std::string target, std::uint16_t port,
+http::request<http::string_body> upgrade_request(const std::string& target, std::uint16_t port,
                                                  const std::string& token,
                                                  std::string_view subprotocol) {
-    auto req = plain_request(http::verb::get, std::move(target), port);
+    auto req = plain_request(http::verb::get, target, port);
     req.set(http::field::upgrade, "websocket");
     req.set(http::field::connection, "Upgrade");
     req.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
