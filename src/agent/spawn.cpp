@@ -53,15 +53,17 @@ bool is_executable_file(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0;
 }
 
-// Runs in the forked child: only async-signal-safe calls until execve.
+[[noreturn]] void report_and_exit(int report_fd, Stage stage) {
+    ChildFailure f{stage, errno};
+    [[maybe_unused]] ssize_t n = ::write(report_fd, &f, sizeof f);
+    ::_exit(127);
+}
+
+// Runs in the child: only async-signal-safe calls until execve.
 [[noreturn]] void child_exec(const SpawnSpec& spec, const char* path, char* const* argv,
                              char* const* envp, int in_fd, int out_fd, int err_fd, int tty_slave,
                              int report_fd) {
-    auto fail = [report_fd](Stage stage) {
-        ChildFailure f{stage, errno};
-        [[maybe_unused]] ssize_t n = ::write(report_fd, &f, sizeof f);
-        ::_exit(127);
-    };
+    auto fail = [report_fd](Stage stage) { report_and_exit(report_fd, stage); };
     // The parent blocked every signal before cloning: restore default dispositions first, so no
     // handler of the agent's can run in this child (it shares the agent's memory), then unblock.
     for (int sig = 1; sig < NSIG; ++sig) {
@@ -260,8 +262,15 @@ std::variant<SpawnedProcess, SpawnError> spawn_process(const SpawnSpec& spec) {
     sigset_t all, previous;
     sigfillset(&all);
     ::pthread_sigmask(SIG_SETMASK, &all, &previous);
+#if defined(__SANITIZE_ADDRESS__)
+    // AddressSanitizer would poison shadow memory for the child's frames on a stack that lives in
+    // the agent's memory and leave it poisoned for the parent: sanitizer builds fork instead.
+    pid_t pid = ::fork();
+    if (pid == 0) child_entry(&args);
+#else
     pid_t pid = ::clone(child_entry, stack.get() + kChildStackSize,
                         CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+#endif
     int clone_errno = errno;
     ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     if (pid < 0) return SpawnError{errno_error("clone", clone_errno), 126};

@@ -1,0 +1,54 @@
+#pragma once
+// Amazon ECS (JSON 1.1, target prefix AmazonEC2ContainerServiceV20141113): one method per API
+// operation, each taking the decoded request object and returning the response object or the
+// error AWS would answer. Request and response shapes follow botocore's ecs/2014-11-13 model.
+
+#include <chrono>
+#include <functional>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "api_error.h"
+#include "ecs_state.h"
+
+namespace sockerless::awssim {
+
+inline constexpr std::string_view kEcsTargetPrefix = "AmazonEC2ContainerServiceV20141113";
+
+class EcsService {
+public:
+    using Clock = std::function<std::chrono::system_clock::time_point()>;
+    using Json = boost::json::object;
+
+    EcsService(EcsState& state, Clock clock) : state_(state), clock_(std::move(clock)) {}
+
+    // Dispatches by operation name; request_bytes is the size of the HTTP body (AWS limits some
+    // requests by their size). Unknown operations are UnknownOperationException.
+    ApiResult<Json> call(std::string_view operation, const Json& input, std::size_t request_bytes);
+
+    ApiResult<Json> create_cluster(const Json& in);
+    ApiResult<Json> describe_clusters(const Json& in);
+    ApiResult<Json> delete_cluster(const Json& in);
+    ApiResult<Json> register_task_definition(const Json& in, std::size_t request_bytes);
+    ApiResult<Json> describe_task_definition(const Json& in);
+    ApiResult<Json> deregister_task_definition(const Json& in);
+    ApiResult<Json> list_task_definitions(const Json& in);
+    ApiResult<Json> tag_resource(const Json& in);
+    ApiResult<Json> untag_resource(const Json& in);
+    ApiResult<Json> list_tags_for_resource(const Json& in);
+
+private:
+    double now_seconds() const;
+    // Validates request tags (shape and AWS's limits) into a list.
+    ApiResult<Tags> parse_tags(const Json& in, std::string_view key) const;
+    // Merges `added` into the resource's tags, enforcing the per-resource limit.
+    ApiResult<void> apply_tags(const std::string& arn, const Tags& added);
+    boost::json::array tags_json(std::string_view arn) const;
+    boost::json::object cluster_json(const Cluster& cluster, bool with_tags) const;
+
+    EcsState& state_;
+    Clock clock_;
+};
+
+}  // namespace sockerless::awssim

@@ -1,0 +1,81 @@
+// sockerless-awssim: a local AWS endpoint. Flags and wiring only; see server.h and simulator.h.
+
+#include <charconv>
+#include <filesystem>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "server.h"
+#include "simulator.h"
+
+namespace {
+
+// "HOST:PORT" -> config; false when malformed.
+bool parse_listen(const std::string& listen, sockerless::awssim::ServerConfig& out) {
+    std::size_t colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0) return false;
+    unsigned port = 0;
+    const char* first = listen.data() + colon + 1;
+    const char* last = listen.data() + listen.size();
+    auto [end, ec] = std::from_chars(first, last, port);
+    if (ec != std::errc() || end != last || port > 65535) return false;
+    out.address = listen.substr(0, colon);
+    out.port = static_cast<std::uint16_t>(port);
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace sockerless::awssim;
+    CLI::App app{"sockerless-awssim: a local AWS endpoint (ECS) for Sockerless"};
+    std::string listen = "127.0.0.1:0";
+    std::string state_dir;
+    SimulatorConfig config;
+    app.add_option("--listen", listen, "HOST:PORT to serve on (port 0 picks a free port)")
+        ->capture_default_str();
+    app.add_option("--state-dir", state_dir, "Directory for the simulator's state")->required();
+    app.add_option("--access-key", config.access_key, "Accepted access key id")
+        ->capture_default_str();
+    app.add_option("--secret-key", config.secret_key, "Secret key of that access key")
+        ->capture_default_str();
+    app.add_option("--region", config.region, "The region served")->capture_default_str();
+    CLI11_PARSE(app, argc, argv);
+
+    ServerConfig server_config;
+    if (!parse_listen(listen, server_config)) {
+        std::cerr << "sockerless-awssim: --listen wants HOST:PORT, got \"" << listen << "\"\n";
+        return 2;
+    }
+    std::error_code fs_ec;
+    std::filesystem::create_directories(state_dir, fs_ec);
+    if (fs_ec) {
+        std::cerr << "sockerless-awssim: create state dir " << state_dir << ": " << fs_ec.message()
+                  << "\n";
+        return 1;
+    }
+
+    boost::asio::io_context io;
+    Simulator simulator(config, [] { return std::chrono::system_clock::now(); });
+    Server server(io.get_executor(), server_config,
+                  [&simulator](const Simulator::Request& r) { return simulator.handle(r); });
+    auto port = server.listen();
+    if (!port) {
+        std::cerr << "sockerless-awssim: " << port.error().message << "\n";
+        return 1;
+    }
+    server.start();
+    std::cout << "sockerless-awssim listening on http://" << server_config.address << ":" << *port
+              << std::endl;
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code&, int) {
+        server.shutdown();
+        io.stop();
+    });
+    io.run();
+    return 0;
+}

@@ -1,0 +1,107 @@
+#include "server.h"
+
+#include <iostream>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include "json_protocol.h"
+
+namespace sockerless::awssim {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr std::size_t kHeaderLimit = std::size_t{64} * 1024;
+constexpr std::size_t kBodyLimit = std::size_t{16} * 1024 * 1024;
+constexpr auto kRequestTimeout = std::chrono::seconds(60);
+
+}  // namespace
+
+Server::Server(const asio::any_io_executor& executor, ServerConfig config, Handler handler)
+    : executor_(executor),
+      config_(std::move(config)),
+      handler_(std::move(handler)),
+      acceptor_(executor) {}
+
+Result<std::uint16_t> Server::listen() {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(config_.address, ec);
+    if (ec)
+        return make_error(Errc::invalid_argument,
+                          "invalid listen address \"" + config_.address + "\"");
+    tcp::endpoint endpoint(address, config_.port);
+    std::string where = config_.address + ":" + std::to_string(config_.port);
+    if (acceptor_.open(endpoint.protocol(), ec); ec)
+        return make_error(Errc::internal, "open socket for " + where + ": " + ec.message());
+    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (acceptor_.bind(endpoint, ec); ec)
+        return make_error(Errc::unavailable, "bind " + where + ": " + ec.message());
+    if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec)
+        return make_error(Errc::unavailable, "listen on " + where + ": " + ec.message());
+    return acceptor_.local_endpoint().port();
+}
+
+void Server::start() {
+    asio::co_spawn(executor_, accept_loop(this), asio::detached);
+}
+
+void Server::shutdown() {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+}
+
+asio::awaitable<void> Server::accept_loop(Server* self) {
+    while (self->acceptor_.is_open()) {
+        auto [ec, socket] =
+            co_await self->acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+        if (ec) {
+            if (ec == asio::error::operation_aborted) co_return;
+            std::cerr << "sockerless-awssim: accept failed: " << ec.message() << "\n";
+            continue;
+        }
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        asio::co_spawn(self->executor_, serve(self, std::move(socket)), asio::detached);
+    }
+}
+
+asio::awaitable<void> Server::serve(Server* self, tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    while (true) {
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(kHeaderLimit);
+        parser.body_limit(kBodyLimit);
+        stream.expires_after(kRequestTimeout);
+        auto [ec, n] =
+            co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        if (ec == http::error::body_limit) {
+            http::response<http::string_body> res{http::status::payload_too_large, 11};
+            res.set(http::field::content_type, kJson11ContentType);
+            res.body() = error_body(ApiError{413, "RequestEntityTooLargeException",
+                                             "Request body exceeds the 16 MiB limit."});
+            res.keep_alive(false);
+            res.prepare_payload();
+            co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+        }
+        if (ec) break;  // peer closed, timed out or sent garbage
+        auto res = self->handler_(parser.get());
+        bool keep = res.keep_alive();
+        auto [wec, wn] =
+            co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+        if (wec || !keep) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace sockerless::awssim

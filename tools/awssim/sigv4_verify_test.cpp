@@ -1,0 +1,177 @@
+#include "sigv4_verify.h"
+
+#include <gtest/gtest.h>
+
+namespace sockerless::awssim {
+namespace {
+
+constexpr std::string_view kAkid = "AKIDEXAMPLE";
+constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+SigV4Config config() {
+    SigV4Config c;
+    c.secrets.emplace(kAkid, kSecret);
+    c.region = "us-east-1";
+    return c;
+}
+
+std::chrono::system_clock::time_point at(std::string_view amz_date) {
+    return *parse_amz_date(amz_date);
+}
+
+SigV4Request get_request(std::string target, std::string amz_date, std::string authorization) {
+    SigV4Request r;
+    r.method = "GET";
+    r.target = std::move(target);
+    r.headers = {{"Host", "example.amazonaws.com"},
+                 {"X-Amz-Date", std::move(amz_date)},
+                 {"Authorization", std::move(authorization)}};
+    return r;
+}
+
+// The "get-vanilla" case of AWS's published SigV4 test suite.
+SigV4Request vanilla() {
+    return get_request(
+        "/", "20150830T123600Z",
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/"
+        "aws4_request, SignedHeaders=host;x-amz-date, "
+        "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
+}
+
+// Signed by botocore 1.43 (SigV4Auth) with the example credentials.
+SigV4Request botocore_post() {
+    SigV4Request r;
+    r.method = "POST";
+    r.target = "/a%20b/c";
+    r.body = "{}";
+    r.headers = {{"Host", "127.0.0.1:4566"},
+                 {"X-Amz-Target", "X.Y"},
+                 {"Content-Type", "application/x-amz-json-1.1"},
+                 {"X-Amz-Date", "20261124T020044Z"},
+                 {"Authorization",
+                  "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261124/us-east-1/ecs/aws4_request, "
+                  "SignedHeaders=content-type;host;x-amz-date;x-amz-target, "
+                  "Signature=63b0e2c6f39ae7449397802dde2b3cee313abba12e7c45d19dac9417a9ec6256"}};
+    return r;
+}
+
+TEST(SigV4Verify, AcceptsAwsTestSuiteGetVanilla) {
+    auto scope = verify_sigv4(vanilla(), config(), at("20150830T123600Z"));
+    ASSERT_TRUE(scope.has_value()) << scope.error().message;
+    EXPECT_EQ(scope->access_key, "AKIDEXAMPLE");
+    EXPECT_EQ(scope->service, "service");
+    EXPECT_EQ(scope->date, "20150830");
+}
+
+TEST(SigV4Verify, SortsQueryParameters) {
+    auto r = get_request("/?Param2=value2&Param1=value1", "20261124T020044Z",
+                         "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261124/us-east-1/service/"
+                         "aws4_request, SignedHeaders=host;x-amz-date, Signature="
+                         "5f8c757b2588d16f72bb5f1cbb439e320691baa14cbe5b465f35c491241b8f18");
+    EXPECT_TRUE(verify_sigv4(r, config(), at("20261124T020044Z")).has_value());
+}
+
+TEST(SigV4Verify, DoubleEncodesPathForNonS3Services) {
+    auto r = botocore_post();
+    auto scope = verify_sigv4(r, config(), at("20261124T020100Z"));
+    ASSERT_TRUE(scope.has_value()) << scope.error().message;
+    auto canonical = canonical_request(r, {"host"}, true);
+    EXPECT_EQ(canonical.substr(0, canonical.find('\n', 5)), "POST\n/a%2520b/c");
+}
+
+TEST(SigV4Verify, WrongSecretIsInvalidSignature) {
+    auto c = config();
+    c.secrets[std::string(kAkid)] = "wrong";
+    auto result = verify_sigv4(vanilla(), c, at("20150830T123600Z"));
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(result.error().status, 403);
+    EXPECT_EQ(result.error().code, "InvalidSignatureException");
+    EXPECT_EQ(result.error().message,
+              "The request signature we calculated does not match the signature you provided. "
+              "Check your AWS Secret Access Key and signing method. Consult the service "
+              "documentation for details.");
+}
+
+TEST(SigV4Verify, TamperedBodyOrHeaderIsInvalidSignature) {
+    auto body = botocore_post();
+    body.body = "{\"a\":1}";
+    EXPECT_EQ(verify_sigv4(body, config(), at("20261124T020044Z")).error().code,
+              "InvalidSignatureException");
+    auto header = botocore_post();
+    header.headers[1].second = "X.Z";
+    EXPECT_EQ(verify_sigv4(header, config(), at("20261124T020044Z")).error().code,
+              "InvalidSignatureException");
+}
+
+TEST(SigV4Verify, UnknownAccessKeyIsUnrecognizedClient) {
+    auto c = config();
+    c.secrets.clear();
+    c.secrets.emplace("other", "x");
+    auto result = verify_sigv4(vanilla(), c, at("20150830T123600Z"));
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(result.error().status, 403);
+    EXPECT_EQ(result.error().code, "UnrecognizedClientException");
+    EXPECT_EQ(result.error().message, "The security token included in the request is invalid.");
+}
+
+TEST(SigV4Verify, MissingAuthorizationIsMissingToken) {
+    auto r = vanilla();
+    r.headers.pop_back();
+    auto result = verify_sigv4(r, config(), at("20150830T123600Z"));
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(result.error().code, "MissingAuthenticationTokenException");
+    EXPECT_EQ(result.error().message, "Missing Authentication Token");
+}
+
+TEST(SigV4Verify, RejectsSignaturesOutsideFifteenMinutes) {
+    auto late = verify_sigv4(vanilla(), config(), at("20150830T125101Z"));
+    ASSERT_FALSE(late.has_value());
+    EXPECT_EQ(late.error().code, "InvalidSignatureException");
+    EXPECT_EQ(late.error().message,
+              "Signature expired: 20150830T123600Z is now earlier than 20150830T123601Z "
+              "(20150830T125101Z - 15 min.)");
+    EXPECT_TRUE(verify_sigv4(vanilla(), config(), at("20150830T125100Z")).has_value());
+    auto early = verify_sigv4(vanilla(), config(), at("20150830T122059Z"));
+    ASSERT_FALSE(early.has_value());
+    EXPECT_EQ(early.error().message.rfind("Signature not yet current: 20150830T123600Z", 0), 0u);
+}
+
+TEST(SigV4Verify, WrongRegionIsRejected) {
+    auto c = config();
+    c.region = "eu-west-1";
+    EXPECT_EQ(verify_sigv4(vanilla(), c, at("20150830T123600Z")).error().code,
+              "InvalidSignatureException");
+}
+
+TEST(SigV4Verify, MalformedAuthorizationIsIncompleteSignature) {
+    for (const char* header :
+         {"AWS4-HMAC-SHA256", "Bearer abc", "AWS4-HMAC-SHA256 Credential=a/b/c/d/aws4_request",
+          "AWS4-HMAC-SHA256 Credential=AKID/2015/us-east-1/x, SignedHeaders=host, Signature=00"}) {
+        auto parsed = parse_authorization(header);
+        ASSERT_FALSE(parsed.has_value()) << header;
+        EXPECT_EQ(parsed.error().code, "IncompleteSignatureException") << header;
+        EXPECT_EQ(parsed.error().status, 403);
+    }
+}
+
+TEST(SigV4Verify, ParsesAuthorizationWithoutSpaces) {
+    auto parsed = parse_authorization(
+        "AWS4-HMAC-SHA256 Credential=AK/20200101/r/s/aws4_request,SignedHeaders=Host;X-Amz-Date,"
+        "Signature=ABCD");
+    ASSERT_TRUE(parsed.has_value());
+    EXPECT_EQ(parsed->access_key, "AK");
+    EXPECT_EQ(parsed->region, "r");
+    EXPECT_EQ(parsed->signed_headers, (std::vector<std::string>{"host", "x-amz-date"}));
+    EXPECT_EQ(parsed->signature, "abcd");
+}
+
+TEST(SigV4Verify, UriEncodeAndDates) {
+    EXPECT_EQ(uri_encode("a b/c~d-_.é", true), "a%20b/c~d-_.%C3%A9");
+    EXPECT_EQ(uri_encode("a/b+c", false), "a%2Fb%2Bc");
+    EXPECT_FALSE(parse_amz_date("2015-08-30T12:36:00Z").has_value());
+    EXPECT_FALSE(parse_amz_date("20151330T123600Z").has_value());
+    EXPECT_EQ(format_amz_date(at("20150830T123600Z")), "20150830T123600Z");
+}
+
+}  // namespace
+}  // namespace sockerless::awssim
