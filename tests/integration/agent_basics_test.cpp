@@ -24,7 +24,8 @@ ExecRequest sh(std::string script) {
 }
 
 TEST(AgentBasics, HealthAnswersWithoutTokenAndDescribesMainProcess) {
-    AgentProcess agent({.command = {"/bin/sh", "-c", "read x"}, .env = {}});
+    // Stdin stays open and unwritten, so the main process is certainly still running when asked.
+    AgentProcess agent({.agent_args = {"--open-stdin"}, .command = {"/bin/sh", "-c", "read x"}});
     asio::io_context io;
     auto health = run_sync(io, agentclient::check_health(io.get_executor(), "127.0.0.1",
                                                          agent.port(), std::chrono::seconds(2)));
