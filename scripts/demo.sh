@@ -24,7 +24,7 @@ port=$(cat "$work/port")
 echo "== agent pid $pid listening on 127.0.0.1:$port"
 
 export SOCKERLESS_AGENT_TOKEN=$token
-echo "== exec: sh -c 'echo hello from exec; id; exit 3'"
+echo "== exec: sh -c 'echo hello from exec; id -u; exit 3'"
 set +e
 "$bin/sockerless-agent-exec" --addr "127.0.0.1:$port" -- sh -c 'echo hello from exec; id -u; exit 3'
 echo "== exec exit code: $?"
