@@ -13,9 +13,9 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
-namespace sockerless::awssim {
+#include "account.h"
 
-inline constexpr std::string_view kAccountId = "000000000000";
+namespace sockerless::awssim {
 
 using Tags = std::vector<std::pair<std::string, std::string>>;  // in insertion order
 

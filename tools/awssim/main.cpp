@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
     boost::asio::io_context io;
     Simulator simulator(config, [] { return std::chrono::system_clock::now(); });
     Server server(io.get_executor(), server_config,
-                  [&simulator](const Simulator::Request& r) { return simulator.handle(r); });
+                  [&simulator](const Request& r) { return simulator.serve(r); });
     auto port = server.listen();
     if (!port) {
         std::cerr << "sockerless-awssim: " << port.error().message << "\n";

@@ -5,8 +5,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
@@ -82,6 +84,17 @@ asio::awaitable<void> Server::serve(Server* self, tcp::socket socket) {
         parser.header_limit(kHeaderLimit);
         parser.body_limit(kBodyLimit);
         stream.expires_after(kRequestTimeout);
+        auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser,
+                                                          asio::as_tuple(asio::use_awaitable));
+        if (hec) break;  // peer closed, timed out or sent garbage
+        // boto3 sends PutObject with "Expect: 100-continue" and waits a second for the interim
+        // response before sending the body anyway; answering at once saves that second.
+        if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+            http::response<http::empty_body> cont{http::status::continue_, 11};
+            auto [cec, cn] =
+                co_await http::async_write(stream, cont, asio::as_tuple(asio::use_awaitable));
+            if (cec) break;
+        }
         auto [ec, n] =
             co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
         if (ec == http::error::body_limit) {
@@ -93,11 +106,15 @@ asio::awaitable<void> Server::serve(Server* self, tcp::socket socket) {
             res.prepare_payload();
             co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
         }
-        if (ec) break;  // peer closed, timed out or sent garbage
-        auto res = self->handler_(parser.get());
-        bool keep = res.keep_alive();
+        if (ec) break;
+        auto reply = self->handler_(parser.get());
+        if (reply.delay.count() > 0) {
+            asio::steady_timer timer(self->executor_, reply.delay);
+            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        bool keep = reply.response.keep_alive();
         auto [wec, wn] =
-            co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+            co_await http::async_write(stream, reply.response, asio::as_tuple(asio::use_awaitable));
         if (wec || !keep) break;
     }
     boost::system::error_code ignored;

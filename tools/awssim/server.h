@@ -22,7 +22,7 @@ struct ServerConfig {
 
 class Server {
 public:
-    using Handler = std::function<Simulator::Response(const Simulator::Request&)>;
+    using Handler = std::function<Reply(const Request&)>;
 
     Server(const boost::asio::any_io_executor& executor, ServerConfig config, Handler handler);
 

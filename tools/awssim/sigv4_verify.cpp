@@ -300,8 +300,8 @@ ApiResult<SigV4Scope> verify_sigv4(const SigV4Request& request, const SigV4Confi
     auto auth = parse_authorization(*authorization);
     if (!auth) return auth.error();
 
-    auto secret = config.secrets.find(auth->access_key);
-    if (secret == config.secrets.end()) {
+    auto secret = config.secret_for ? config.secret_for(auth->access_key) : std::nullopt;
+    if (!secret) {
         return ApiError{403, "UnrecognizedClientException",
                         "The security token included in the request is invalid."};
     }
@@ -332,7 +332,7 @@ ApiResult<SigV4Scope> verify_sigv4(const SigV4Request& request, const SigV4Confi
         std::ranges::find(auth->signed_headers, "host") != auth->signed_headers.end();
     bool s3 = auth->service == "s3";
     std::string canonical = canonical_request(request, auth->signed_headers, !s3);
-    std::string expected = signing_signature(secret->second, *auth, *amz_date, canonical);
+    std::string expected = signing_signature(*secret, *auth, *amz_date, canonical);
     if (!host_signed || !constant_time_equal(expected, auth->signature))
         return ApiError{403, "InvalidSignatureException", std::string(kMismatch)};
     if (auto skew = check_skew(*amz_date, *signed_at, now, config.max_skew); !skew)

@@ -7,6 +7,7 @@
 // statuses and messages AWS's JSON services answer with.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -27,7 +28,8 @@ struct SigV4Request {
 };
 
 struct SigV4Config {
-    std::map<std::string, std::string, std::less<>> secrets;  // access key id -> secret key
+    // Access key id -> its secret key; nullopt for a key the account does not know.
+    std::function<std::optional<std::string>(std::string_view access_key)> secret_for;
     std::string region;
     std::chrono::seconds max_skew{std::chrono::minutes(15)};
 };

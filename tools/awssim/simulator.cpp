@@ -4,22 +4,15 @@
 #include <boost/json.hpp>
 
 #include "base/hex.h"
+#include "json11_service.h"
 #include "json_protocol.h"
 
 namespace sockerless::awssim {
 namespace http = boost::beast::http;
+namespace json = boost::json;
 namespace {
 
-// A version-4-shaped UUID, as AWS's request ids are.
-std::string request_id() {
-    auto hex = random_hex_token(16);
-    std::string h = hex ? *hex : std::string(32, '0');
-    h[12] = '4';
-    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-           "-" + h.substr(20, 12);
-}
-
-SigV4Request sigv4_request(const Simulator::Request& request) {
+SigV4Request sigv4_request(const Request& request) {
     SigV4Request out;
     out.method = std::string(request.method_string());
     out.target = std::string(request.target());
@@ -30,45 +23,143 @@ SigV4Request sigv4_request(const Simulator::Request& request) {
     return out;
 }
 
-}  // namespace
-
-Simulator::Simulator(const SimulatorConfig& config, Clock clock)
-    : clock_(std::move(clock)), ecs_state_(config.region), ecs_(ecs_state_, clock_) {
-    sigv4_.secrets.emplace(config.access_key, config.secret_key);
-    sigv4_.region = config.region;
+std::string_view path_of(const Request& request) {
+    std::string_view target = request.target();
+    return target.substr(0, target.find('?'));
 }
 
-Simulator::Response Simulator::json_reply(const Request& request, int status,
-                                          std::string body) const {
+Response admin_reply(const Request& request, int status, const json::value& body) {
+    return make_response(request, status, "application/json", json::serialize(body));
+}
+
+}  // namespace
+
+std::string new_request_id() {
+    auto hex = random_hex_token(16);
+    std::string h = hex ? *hex : std::string(32, '0');
+    h[12] = '4';
+    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+           "-" + h.substr(20, 12);
+}
+
+Response make_response(const Request& request, int status, std::string_view content_type,
+                       std::string body) {
     Response res{static_cast<http::status>(status), request.version()};
     res.set(http::field::server, "sockerless-awssim");
-    res.set(http::field::content_type, kJson11ContentType);
-    res.set("x-amzn-RequestId", request_id());
+    if (!content_type.empty()) res.set(http::field::content_type, content_type);
     res.keep_alive(request.keep_alive());
     res.body() = std::move(body);
     res.prepare_payload();
     return res;
 }
 
-Simulator::Response Simulator::handle(const Request& request) {
-    auto error = [&](const ApiError& e) {
-        auto res = json_reply(request, e.status, error_body(e));
-        res.set("x-amzn-ErrorType", e.code);
-        return res;
+Simulator::Simulator(const SimulatorConfig& config, Clock clock)
+    : config_(config),
+      clock_(std::move(clock)),
+      identities_(config.access_key, config.secret_key),
+      ecs_state_(config.region),
+      ecs_(ecs_state_, clock_) {
+    sigv4_.region = config.region;
+    sigv4_.secret_for = [this](std::string_view key) {
+        return identities_.secret_for(key, clock_());
     };
-    auto scope = verify_sigv4(sigv4_request(request), sigv4_, clock_());
-    if (!scope) return error(scope.error());
+    add_service("ecs", std::make_unique<Json11Service>(
+                           std::string(kEcsTargetPrefix),
+                           [this](const Call&, std::string_view op, const json::object& in,
+                                  std::size_t bytes) { return ecs_.call(op, in, bytes); }));
+    add_route("/_awssim/",
+              [this](const Request& r, std::string_view rest) { return serve_admin(r, rest); });
+}
 
-    auto target = parse_target(request["X-Amz-Target"]);
-    if (request.method() != http::verb::post || !target || target->prefix != kEcsTargetPrefix ||
-        scope->service != "ecs") {
-        return error(ApiError{400, "UnknownOperationException", ""});
+Simulator::~Simulator() = default;
+
+void Simulator::add_service(std::string signing_name, std::unique_ptr<Service> service) {
+    services_[std::move(signing_name)] = std::move(service);
+}
+
+void Simulator::add_route(std::string prefix, RouteHandler handler) {
+    routes_.emplace_back(std::move(prefix), std::move(handler));
+}
+
+Reply Simulator::serve(const Request& request) {
+    std::string request_id = new_request_id();
+    if (request.find(http::field::authorization) == request.end()) {
+        std::string_view path = path_of(request);
+        for (const auto& [prefix, handler] : routes_) {
+            if (path.starts_with(prefix)) return {handler(request, path.substr(prefix.size())), {}};
+        }
     }
-    auto input = parse_request_body(request.body());
-    if (!input) return error(input.error());
-    auto output = ecs_.call(target->operation, *input, request.body().size());
-    if (!output) return error(output.error());
-    return json_reply(request, 200, boost::json::serialize(*output));
+    std::chrono::milliseconds delay{0};
+    auto response = serve_signed(request, request_id, delay);
+    return {std::move(response), delay};
+}
+
+Response Simulator::serve_signed(const Request& request, std::string_view request_id,
+                                 std::chrono::milliseconds& delay) {
+    auto scope = verify_sigv4(sigv4_request(request), sigv4_, clock_());
+    if (!scope) return guess_service(request).error(request, scope.error(), request_id);
+    auto found = services_.find(scope->service);
+    if (found == services_.end()) {
+        return guess_service(request).error(
+            request,
+            ApiError{400, "UnknownOperationException",
+                     "The simulator does not serve the service \"" + scope->service + "\"."},
+            request_id);
+    }
+    Service& service = *found->second;
+    auto token = request["X-Amz-Security-Token"];
+    auto identity = identities_.identify(scope->access_key, token);
+    if (!identity) return service.error(request, identity.error(), request_id);
+
+    auto effect = faults_.on_call(scope->service, service.operation(request));
+    delay = effect.latency;
+    if (effect.error) return service.error(request, *effect.error, request_id);
+    return service.handle(Call{request, *scope, *identity, request_id});
+}
+
+Service& Simulator::guess_service(const Request& request) const {
+    std::string signing_name;
+    if (auto auth = parse_authorization(request[http::field::authorization])) {
+        signing_name = auth->service;
+    } else if (auto target = parse_target(request["X-Amz-Target"])) {
+        signing_name = target->prefix.starts_with("Logs_") ? "logs" : "ecs";
+    } else if (path_of(request).starts_with("/2015-02-01/")) {
+        signing_name = "elasticfilesystem";
+    } else if (request[http::field::content_type].starts_with(
+                   "application/x-www-form-urlencoded")) {
+        signing_name =
+            request.body().find("Version=2011-06-15") != std::string::npos ? "sts" : "ec2";
+    } else {
+        signing_name = "s3";
+    }
+    auto found = services_.find(signing_name);
+    if (found == services_.end()) found = services_.find("ecs");
+    return *found->second;
+}
+
+Response Simulator::serve_admin(const Request& request, std::string_view rest) {
+    if (rest != "faults") {
+        return admin_reply(
+            request, 404,
+            json::object{{"message", "no admin endpoint /_awssim/" + std::string(rest)}});
+    }
+    switch (request.method()) {
+        case http::verb::get:
+            return admin_reply(request, 200, json::object{{"faults", faults_.list()}});
+        case http::verb::delete_:
+            faults_.clear();
+            return admin_reply(request, 200, json::object{});
+        case http::verb::post: {
+            auto spec = parse_request_body(request.body());
+            if (!spec)
+                return admin_reply(request, 400, json::object{{"message", spec.error().message}});
+            if (auto added = faults_.add(*spec); !added)
+                return admin_reply(request, 400, json::object{{"message", added.error().message}});
+            return admin_reply(request, 200, json::object{{"faults", faults_.list()}});
+        }
+        default:
+            return admin_reply(request, 405, json::object{{"message", "use GET, POST or DELETE"}});
+    }
 }
 
 }  // namespace sockerless::awssim

@@ -1,16 +1,26 @@
 #pragma once
-// One HTTP request in, one HTTP response out: SigV4 verification, protocol routing and the
-// services. Pure of I/O (the clock is injected), so it is tested without sockets.
+// One HTTP request in, one HTTP response out: the router of the simulated account.
+//
+// Signed requests are verified (SigV4 against the IdentityStore), attributed to an Identity and
+// dispatched by the credential scope's service name ("ecs", "logs", "s3", ...) to that Service.
+// Unsigned requests may only reach the internal routes (the admin API, and the credential and
+// metadata endpoints the tasks use); anything else is AWS's 403 for a missing signature. Faults
+// armed through /_awssim/faults apply before the service runs. Pure of I/O apart from what the
+// services themselves do (the clock is injected), so it is tested without sockets.
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
-
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <string_view>
+#include <vector>
 
 #include "ecs_service.h"
 #include "ecs_state.h"
+#include "faults.h"
+#include "identity.h"
+#include "service.h"
 #include "sigv4_verify.h"
 
 namespace sockerless::awssim {
@@ -21,25 +31,56 @@ struct SimulatorConfig {
     std::string secret_key = "test";
 };
 
+// A response and how long to hold it back (injected latency).
+struct Reply {
+    Response response;
+    std::chrono::milliseconds delay{0};
+};
+
 class Simulator {
 public:
-    using Request = boost::beast::http::request<boost::beast::http::string_body>;
-    using Response = boost::beast::http::response<boost::beast::http::string_body>;
+    using Request = awssim::Request;
+    using Response = awssim::Response;
     using Clock = std::function<std::chrono::system_clock::time_point()>;
+    // An unsigned route: gets the request and the path after the route's prefix.
+    using RouteHandler = std::function<Response(const Request& request, std::string_view rest)>;
 
     Simulator(const SimulatorConfig& config, Clock clock);
     Simulator(const Simulator&) = delete;
     Simulator& operator=(const Simulator&) = delete;
+    ~Simulator();
 
-    Response handle(const Request& request);
+    Reply serve(const Request& request);
+    // serve() without the latency, for tests.
+    Response handle(const Request& request) { return serve(request).response; }
+
+    // Registers a service under its SigV4 signing name.
+    void add_service(std::string signing_name, std::unique_ptr<Service> service);
+    // Registers an unsigned route for paths starting with `prefix` (e.g. "/v2/credentials/").
+    void add_route(std::string prefix, RouteHandler handler);
+
+    [[nodiscard]] const SimulatorConfig& config() const { return config_; }
+    IdentityStore& identities() { return identities_; }
+    FaultInjector& faults() { return faults_; }
+    EcsState& ecs_state() { return ecs_state_; }
+    [[nodiscard]] std::chrono::system_clock::time_point now() const { return clock_(); }
 
 private:
-    Response json_reply(const Request& request, int status, std::string body) const;
+    Response serve_signed(const Request& request, std::string_view request_id,
+                          std::chrono::milliseconds& delay);
+    Response serve_admin(const Request& request, std::string_view rest);
+    // The service a request is meant for when its signature cannot tell (unsigned requests).
+    [[nodiscard]] Service& guess_service(const Request& request) const;
 
-    SigV4Config sigv4_;
+    SimulatorConfig config_;
     Clock clock_;
+    IdentityStore identities_;
+    FaultInjector faults_;
+    SigV4Config sigv4_;
     EcsState ecs_state_;
     EcsService ecs_;
+    std::map<std::string, std::unique_ptr<Service>, std::less<>> services_;
+    std::vector<std::pair<std::string, RouteHandler>> routes_;
 };
 
 }  // namespace sockerless::awssim
