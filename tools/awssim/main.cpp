@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    config.state_dir = state_dir;
     boost::asio::io_context io;
     Simulator simulator(config, [] { return std::chrono::system_clock::now(); });
     Server server(io.get_executor(), server_config,

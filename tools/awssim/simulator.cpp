@@ -85,9 +85,12 @@ Reply Simulator::serve(const Request& request) {
     std::string request_id = new_request_id();
     if (request.find(http::field::authorization) == request.end()) {
         std::string_view path = path_of(request);
-        for (const auto& [prefix, handler] : routes_) {
-            if (path.starts_with(prefix)) return {handler(request, path.substr(prefix.size())), {}};
+        const std::pair<std::string, RouteHandler>* best = nullptr;
+        for (const auto& route : routes_) {
+            if (path.starts_with(route.first) && (!best || route.first.size() > best->first.size()))
+                best = &route;
         }
+        if (best) return {best->second(request, path.substr(best->first.size())), {}};
     }
     std::chrono::milliseconds delay{0};
     auto response = serve_signed(request, request_id, delay);

@@ -29,6 +29,9 @@ struct SimulatorConfig {
     std::string region = "us-east-1";
     std::string access_key = "test";
     std::string secret_key = "test";
+    // Where services keep what must live on disk (EFS file systems, task scratch space). Empty in
+    // unit tests of the pure services.
+    std::string state_dir;
 };
 
 // A response and how long to hold it back (injected latency).
@@ -57,6 +60,7 @@ public:
     // Registers a service under its SigV4 signing name.
     void add_service(std::string signing_name, std::unique_ptr<Service> service);
     // Registers an unsigned route for paths starting with `prefix` (e.g. "/v2/credentials/").
+    // The longest matching prefix wins, so "/_awssim/efs/" can sit beside "/_awssim/".
     void add_route(std::string prefix, RouteHandler handler);
 
     [[nodiscard]] const SimulatorConfig& config() const { return config_; }
