@@ -1,4 +1,5 @@
 #include "agent/agent.h"
+#include "agent/task_metadata.h"
 
 #include <fcntl.h>
 #include <sys/prctl.h>
@@ -105,6 +106,20 @@ asio::awaitable<void> drain_then_stop(Server* server, asio::steady_timer* timer,
     io->stop();
 }
 
+// Binds the address ECS task metadata reports for this task, when allowed and available; a
+// failure keeps the default (every address) and is logged, since on Fargate that default works.
+void bind_task_address(AgentConfig& config) {
+    const char* uri = std::getenv("ECS_CONTAINER_METADATA_URI_V4");
+    if (!config.address_from_metadata || uri == nullptr || *uri == '\0') return;
+    auto address = fetch_task_ipv4(uri, std::chrono::seconds(2));
+    if (!address) {
+        log_warn("task address from metadata: " + address.error().message + "; binding " +
+                 config.server.address);
+        return;
+    }
+    config.server.address = *address;
+}
+
 }  // namespace
 
 Status apply_environment(AgentConfig& config) {
@@ -121,6 +136,7 @@ Status apply_environment(AgentConfig& config) {
     }
     if (const char* addr = std::getenv("SOCKERLESS_AGENT_ADDR"); addr != nullptr && *addr != '\0') {
         config.server.address = addr;
+        config.address_from_metadata = false;
     }
     if (const char* token = std::getenv("SOCKERLESS_AGENT_TOKEN"); token != nullptr)
         config.server.token = token;
@@ -177,6 +193,7 @@ int run_agent(AgentConfig config) {
         asio::co_spawn(executor, drain_then_stop(server.get(), &grace, &io), asio::detached);
     };
 
+    bind_task_address(config);
     MainProcess main(executor, reaper, config.main, finish);
     AgentHost host(executor, reaper, main, config.main.defaults);
     server = std::make_unique<Server>(executor, config.server, host, [&main] {

@@ -16,6 +16,9 @@ struct AgentConfig {
     ServerConfig server;
     MainConfig main;
     std::string port_file;  // when set, the bound port is written here once listening
+    // Set when neither a flag nor SOCKERLESS_AGENT_ADDR named the address: the agent then binds
+    // the task's address from ECS_CONTAINER_METADATA_URI_V4 when that is set (task_metadata.h).
+    bool address_from_metadata = true;
     LogLevel log_level = LogLevel::info;
 };
 
