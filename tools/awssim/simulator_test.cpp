@@ -103,5 +103,60 @@ TEST_F(SimulatorTest, TaskDefinitionRevisionsAndFargateSizes) {
               "Amazon ECS documentation for the valid values.");
 }
 
+TEST_F(SimulatorTest, AdminArmsFaultsThatTheRouterApplies) {
+    Simulator::Request arm{http::verb::post, "/_awssim/faults", 11};
+    arm.body() = R"({"service":"ecs","operation":"DescribeClusters","status":400,
+                     "code":"ThrottlingException","message":"Rate exceeded","latency_ms":40})";
+    arm.prepare_payload();
+    auto armed = sim_.handle(arm);
+    ASSERT_EQ(armed.result_int(), 200u) << armed.body();
+    EXPECT_EQ(body(armed).at("faults").as_array().size(), 1u);
+
+    auto other = sim_.serve(signed_request("ListTaskDefinitions", "{}"));
+    EXPECT_EQ(other.response.result_int(), 200u);
+    auto hit = sim_.serve(signed_request("DescribeClusters", "{}"));
+    EXPECT_EQ(hit.response.result_int(), 400u);
+    EXPECT_EQ(hit.delay.count(), 40);
+    EXPECT_EQ(str(body(hit.response).at("__type")), "ThrottlingException");
+    EXPECT_EQ(hit.response["x-amzn-ErrorType"], "ThrottlingException");
+    EXPECT_EQ(sim_.serve(signed_request("DescribeClusters", "{}")).response.result_int(), 200u);
+}
+
+TEST_F(SimulatorTest, AdminRefusesBadFaultsAndUnknownPaths) {
+    Simulator::Request bad{http::verb::post, "/_awssim/faults", 11};
+    bad.body() = R"({"task":"explode"})";
+    bad.prepare_payload();
+    auto res = sim_.handle(bad);
+    EXPECT_EQ(res.result_int(), 400u);
+    EXPECT_NE(str(body(res).at("message")).find("explode"), std::string::npos);
+    Simulator::Request unknown{http::verb::get, "/_awssim/nothing", 11};
+    EXPECT_EQ(sim_.handle(unknown).result_int(), 404u);
+}
+
+TEST_F(SimulatorTest, UnsignedRequestsOutsideInternalRoutesAreRefused) {
+    Simulator::Request req{http::verb::post, "/", 11};
+    req.set("X-Amz-Target", std::string(kEcsTargetPrefix) + ".ListClusters");
+    req.body() = "{}";
+    req.prepare_payload();
+    auto res = sim_.handle(req);
+    EXPECT_EQ(res.result_int(), 403u);
+    EXPECT_EQ(str(body(res).at("__type")), "MissingAuthenticationTokenException");
+}
+
+TEST_F(SimulatorTest, RoleSessionsSignRequestsUntilRevoked) {
+    auto creds = sim_.identities().issue_session("arn:aws:iam::000000000000:role/app", "task-1",
+                                                 *parse_amz_date(kNow), std::chrono::hours(1));
+    auto identity = sim_.identities().identify(creds.access_key, creds.session_token);
+    ASSERT_TRUE(identity.has_value());
+    EXPECT_EQ(identity->arn, "arn:aws:sts::000000000000:assumed-role/app/task-1");
+    EXPECT_EQ(identity->role_arn, "arn:aws:iam::000000000000:role/app");
+    EXPECT_FALSE(sim_.identities().identify(creds.access_key, "wrong").has_value());
+    EXPECT_TRUE(sim_.identities().secret_for(creds.access_key, *parse_amz_date(kNow)));
+    EXPECT_FALSE(sim_.identities().secret_for(creds.access_key,
+                                              *parse_amz_date(kNow) + std::chrono::hours(2)));
+    sim_.identities().revoke(creds.access_key);
+    EXPECT_FALSE(sim_.identities().secret_for(creds.access_key, *parse_amz_date(kNow)));
+}
+
 }  // namespace
 }  // namespace sockerless::awssim
