@@ -39,7 +39,9 @@ struct Endpoint {
     std::string scheme = "https";  // "https" or "http"
     std::string host;              // DNS name or IP literal (IPv6 without brackets)
     std::uint16_t port = 443;
-    std::string base_path;  // "" or "/prefix" from an endpoint URL with a path; prepended to paths
+    // "" or "/prefix" from an endpoint URL with a path. The caller prepends it to the request's
+    // path before signing; the transport sends the path exactly as signed.
+    std::string base_path;
 
     // The Host header value: "host" when the port is the scheme's default, else "host:port".
     [[nodiscard]] std::string host_header() const;
@@ -66,12 +68,15 @@ Result<Endpoint> resolve_endpoint(const Environment& env, const ServiceId& servi
                                   std::string_view region,
                                   const std::optional<std::string>& override_url = std::nullopt);
 
-// ---- Proxies -------------------------------------------------------------------------------------
+// ---- Proxies ------------------------------------------------------------------------------------
 
 struct ProxySettings {
     std::optional<Endpoint> https_proxy;  // HTTPS_PROXY / https_proxy: CONNECT tunnel for https
     std::optional<Endpoint> http_proxy;   // HTTP_PROXY / http_proxy: absolute-form for http
     std::vector<std::string> no_proxy;    // NO_PROXY / no_proxy entries, trimmed, lowercased
+    // "Basic <base64(user:password)>" from the proxy URL's userinfo (percent-decoded), or "".
+    std::string https_proxy_authorization;
+    std::string http_proxy_authorization;
 };
 
 // Reads the variables (upper case wins over lower case, as curl and the SDKs do). A proxy URL
@@ -83,7 +88,7 @@ Result<ProxySettings> proxy_settings(const Environment& env);
 // exactly; an entry with ":port" matches only that port.
 bool bypasses_proxy(const ProxySettings& proxies, std::string_view host, std::uint16_t port);
 
-// ---- The transport -------------------------------------------------------------------------------
+// ---- The transport ------------------------------------------------------------------------------
 
 struct HttpResponse {
     int status = 0;
