@@ -1,22 +1,36 @@
 #!/usr/bin/env bash
-# Builds a minimal busybox root filesystem in DEST from Debian's busybox-static: every applet
-# linked, the usual directories, and /etc/passwd, /etc/group and /etc/os-release as a small
-# distribution image has them. No libc: the only binary is the static busybox.
+# Builds a busybox root filesystem in DEST from Debian's busybox-static, laid out like the official
+# busybox image: every applet in /bin (as a symlink to /bin/busybox), /usr/bin/env, buildroot's
+# /etc/passwd, /etc/group and /etc/shadow, the home directories those name, /tmp with mode 1777,
+# /etc/localtime (UTC) and /etc/os-release. No libc: the only binary is the static busybox.
+# /etc/hosts, /etc/hostname and /etc/resolv.conf are left to the runtime, as in the official image.
+#
+# Reproducible: every mtime is SOURCE_DATE_EPOCH (default 2024-01-01T00:00:00Z), every mode is set
+# explicitly. Ownership of the home directories (as in the official image) is applied when run as
+# root; scripts/build-test-images.sh sets the same owners in the image layer either way.
 set -euo pipefail
 dest=${1:?usage: make-busybox-rootfs.sh DEST}
 busybox=${BUSYBOX:-/bin/busybox}
+epoch=${SOURCE_DATE_EPOCH:-1704067200}
 [ -x "$busybox" ] || { echo "make-busybox-rootfs: $busybox not found (apt-get install busybox-static)" >&2; exit 1; }
 file -L "$busybox" | grep -q 'statically linked' || { echo "make-busybox-rootfs: $busybox is not static" >&2; exit 1; }
+busybox=$(realpath "$busybox")
 
-mkdir -p "$dest"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,proc,sys,dev,var/tmp,home}
-chmod 1777 "$dest/tmp" "$dest/var/tmp"
-chmod 700 "$dest/root"
-cp "$busybox" "$dest/bin/busybox"
-for applet in $("$busybox" --list-full); do
-  [ -e "$dest/$applet" ] || ln -s /bin/busybox "$dest/$applet"
+mkdir -p "$dest"
+cd "$dest"
+mkdir -p bin dev etc home lib proc root sys tmp usr/bin usr/sbin var/spool/mail var/www
+chmod 755 bin dev etc home lib proc sys usr usr/bin usr/sbin var var/spool var/spool/mail var/www
+chmod 1777 tmp
+chmod 700 root
+cp -f "$busybox" bin/busybox
+chmod 755 bin/busybox
+for applet in $("$busybox" --list); do
+  [ -e "bin/$applet" ] || [ -L "bin/$applet" ] || ln -s /bin/busybox "bin/$applet"
 done
+[ -L usr/bin/env ] || ln -s ../../bin/env usr/bin/env
 
-cat > "$dest/etc/passwd" <<'PASSWD'
+# buildroot's system/skeleton, which the official image installs; root's password is locked.
+cat > etc/passwd <<'PASSWD'
 root:x:0:0:root:/root:/bin/sh
 daemon:x:1:1:daemon:/usr/sbin:/bin/false
 bin:x:2:2:bin:/bin:/bin/false
@@ -27,7 +41,7 @@ www-data:x:33:33:www-data:/var/www:/bin/false
 operator:x:37:37:Operator:/var:/bin/false
 nobody:x:65534:65534:nobody:/home:/bin/false
 PASSWD
-cat > "$dest/etc/group" <<'GROUP'
+cat > etc/group <<'GROUP'
 root:x:0:
 daemon:x:1:
 bin:x:2:
@@ -42,19 +56,52 @@ wheel:x:10:root
 cdrom:x:11:
 dialout:x:18:
 floppy:x:19:
-video:x:26:
+video:x:28:
 audio:x:29:
 tape:x:32:
 www-data:x:33:
 operator:x:37:
+utmp:x:43:
+plugdev:x:46:
 staff:x:50:
-games:x:60:
+lock:x:54:
+netdev:x:82:
 users:x:100:
 nogroup:x:65534:
 GROUP
-cat > "$dest/etc/os-release" <<'OSREL'
+cat > etc/shadow <<'SHADOW'
+root:*:::::::
+daemon:*:::::::
+bin:*:::::::
+sys:*:::::::
+sync:*:::::::
+mail:*:::::::
+www-data:*:::::::
+operator:*:::::::
+nobody:*:::::::
+SHADOW
+help=$("$busybox" --help 2>&1 || true)
+version=$(sed -n '1s/^BusyBox v\([^ ]*\).*/\1/p' <<<"$help")
+cat > etc/os-release <<OSREL
 NAME="BusyBox"
 ID=busybox
-PRETTY_NAME="BusyBox (Sockerless test image)"
+VERSION_ID=${version:-unknown}
+PRETTY_NAME="BusyBox v${version:-unknown} (Sockerless test image)"
+HOME_URL="https://busybox.net/"
 OSREL
-echo "127.0.0.1 localhost" > "$dest/etc/hosts"
+chmod 644 etc/passwd etc/group etc/os-release
+chmod 600 etc/shadow
+if [ -f /usr/share/zoneinfo/UTC ]; then
+  cp -f /usr/share/zoneinfo/UTC etc/localtime
+  chmod 644 etc/localtime
+fi
+
+# Home directories belong to their accounts, as the official image's build leaves them.
+if [ "$(id -u)" -eq 0 ]; then
+  chown 1:1 usr/sbin
+  chown 8:8 var/spool/mail
+  chown 33:33 var/www
+  chown 65534:65534 home
+fi
+
+find . -exec touch -h -d "@$epoch" {} +
