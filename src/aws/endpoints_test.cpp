@@ -11,12 +11,12 @@ namespace {
 
 using test_support::FakeWorld;
 
-const ServiceId kEcs{"ECS", "ecs", "ecs"};
-const ServiceId kS3{"S3", "s3", "s3"};
-const ServiceId kLogs{"CloudWatch Logs", "logs", "logs"};
-const ServiceId kEc2{"EC2", "ec2", "ec2"};
-const ServiceId kEfs{"EFS", "elasticfilesystem", "elasticfilesystem"};
-const ServiceId kSts{"STS", "sts", "sts"};
+const ServiceId ecs_id{"ECS", "ecs", "ecs"};
+const ServiceId s3_id{"S3", "s3", "s3"};
+const ServiceId logs_id{"CloudWatch Logs", "logs", "logs"};
+const ServiceId ec2_id{"EC2", "ec2", "ec2"};
+const ServiceId efs_id{"EFS", "elasticfilesystem", "elasticfilesystem"};
+const ServiceId sts_id{"STS", "sts", "sts"};
 
 std::string resolved(const ServiceId& service, std::string_view region) {
     FakeWorld world;
@@ -136,52 +136,52 @@ TEST(Endpoint, UrlRoundTrips) {
 // ---- resolve_endpoint: defaults -----------------------------------------------------------------
 
 TEST(ResolveEndpoint, DefaultsForTheAwsPartition) {
-    EXPECT_EQ(resolved(kEcs, "us-east-1"), "https://ecs.us-east-1.amazonaws.com");
-    EXPECT_EQ(resolved(kEcs, "eu-west-1"), "https://ecs.eu-west-1.amazonaws.com");
-    EXPECT_EQ(resolved(kEcs, "ap-southeast-5"), "https://ecs.ap-southeast-5.amazonaws.com");
-    EXPECT_EQ(resolved(kLogs, "eu-west-1"), "https://logs.eu-west-1.amazonaws.com");
-    EXPECT_EQ(resolved(kEc2, "us-east-1"), "https://ec2.us-east-1.amazonaws.com");
-    EXPECT_EQ(resolved(kEfs, "us-east-1"), "https://elasticfilesystem.us-east-1.amazonaws.com");
-    EXPECT_EQ(resolved(kEfs, "eu-west-1"), "https://elasticfilesystem.eu-west-1.amazonaws.com");
+    EXPECT_EQ(resolved(ecs_id, "us-east-1"), "https://ecs.us-east-1.amazonaws.com");
+    EXPECT_EQ(resolved(ecs_id, "eu-west-1"), "https://ecs.eu-west-1.amazonaws.com");
+    EXPECT_EQ(resolved(ecs_id, "ap-southeast-5"), "https://ecs.ap-southeast-5.amazonaws.com");
+    EXPECT_EQ(resolved(logs_id, "eu-west-1"), "https://logs.eu-west-1.amazonaws.com");
+    EXPECT_EQ(resolved(ec2_id, "us-east-1"), "https://ec2.us-east-1.amazonaws.com");
+    EXPECT_EQ(resolved(efs_id, "us-east-1"), "https://elasticfilesystem.us-east-1.amazonaws.com");
+    EXPECT_EQ(resolved(efs_id, "eu-west-1"), "https://elasticfilesystem.eu-west-1.amazonaws.com");
 }
 
 TEST(ResolveEndpoint, S3InUsEast1IsTheLegacyGlobalEndpoint) {
-    EXPECT_EQ(resolved(kS3, "us-east-1"), "https://s3.amazonaws.com");
-    EXPECT_EQ(resolved(kS3, "aws-global"), "https://s3.amazonaws.com");
-    EXPECT_EQ(resolved(kS3, "eu-west-1"), "https://s3.eu-west-1.amazonaws.com");
-    EXPECT_EQ(resolved(kS3, "us-east-2"), "https://s3.us-east-2.amazonaws.com");
+    EXPECT_EQ(resolved(s3_id, "us-east-1"), "https://s3.amazonaws.com");
+    EXPECT_EQ(resolved(s3_id, "aws-global"), "https://s3.amazonaws.com");
+    EXPECT_EQ(resolved(s3_id, "eu-west-1"), "https://s3.eu-west-1.amazonaws.com");
+    EXPECT_EQ(resolved(s3_id, "us-east-2"), "https://s3.us-east-2.amazonaws.com");
 }
 
 TEST(ResolveEndpoint, StsIsRegional) {
-    EXPECT_EQ(resolved(kSts, "us-east-1"), "https://sts.us-east-1.amazonaws.com");
-    EXPECT_EQ(resolved(kSts, "eu-west-1"), "https://sts.eu-west-1.amazonaws.com");
-    EXPECT_EQ(resolved(kSts, "aws-global"), "https://sts.amazonaws.com");
+    EXPECT_EQ(resolved(sts_id, "us-east-1"), "https://sts.us-east-1.amazonaws.com");
+    EXPECT_EQ(resolved(sts_id, "eu-west-1"), "https://sts.eu-west-1.amazonaws.com");
+    EXPECT_EQ(resolved(sts_id, "aws-global"), "https://sts.amazonaws.com");
 }
 
 TEST(ResolveEndpoint, OtherPartitions) {
-    EXPECT_EQ(resolved(kEcs, "cn-north-1"), "https://ecs.cn-north-1.amazonaws.com.cn");
-    EXPECT_EQ(resolved(kS3, "cn-northwest-1"), "https://s3.cn-northwest-1.amazonaws.com.cn");
-    EXPECT_EQ(resolved(kSts, "cn-north-1"), "https://sts.cn-north-1.amazonaws.com.cn");
-    EXPECT_EQ(resolved(kEcs, "us-gov-west-1"), "https://ecs.us-gov-west-1.amazonaws.com");
-    EXPECT_EQ(resolved(kS3, "us-gov-west-1"), "https://s3.us-gov-west-1.amazonaws.com");
-    EXPECT_EQ(resolved(kEcs, "us-iso-east-1"), "https://ecs.us-iso-east-1.c2s.ic.gov");
-    EXPECT_EQ(resolved(kLogs, "us-isob-east-1"), "https://logs.us-isob-east-1.sc2s.sgov.gov");
-    EXPECT_EQ(resolved(kEcs, "us-isof-south-1"), "https://ecs.us-isof-south-1.csp.hci.ic.gov");
-    EXPECT_EQ(resolved(kEcs, "eu-isoe-west-1"), "https://ecs.eu-isoe-west-1.cloud.adc-e.uk");
-    EXPECT_EQ(resolved(kEcs, "eusc-de-east-1"), "https://ecs.eusc-de-east-1.amazonaws.eu");
+    EXPECT_EQ(resolved(ecs_id, "cn-north-1"), "https://ecs.cn-north-1.amazonaws.com.cn");
+    EXPECT_EQ(resolved(s3_id, "cn-northwest-1"), "https://s3.cn-northwest-1.amazonaws.com.cn");
+    EXPECT_EQ(resolved(sts_id, "cn-north-1"), "https://sts.cn-north-1.amazonaws.com.cn");
+    EXPECT_EQ(resolved(ecs_id, "us-gov-west-1"), "https://ecs.us-gov-west-1.amazonaws.com");
+    EXPECT_EQ(resolved(s3_id, "us-gov-west-1"), "https://s3.us-gov-west-1.amazonaws.com");
+    EXPECT_EQ(resolved(ecs_id, "us-iso-east-1"), "https://ecs.us-iso-east-1.c2s.ic.gov");
+    EXPECT_EQ(resolved(logs_id, "us-isob-east-1"), "https://logs.us-isob-east-1.sc2s.sgov.gov");
+    EXPECT_EQ(resolved(ecs_id, "us-isof-south-1"), "https://ecs.us-isof-south-1.csp.hci.ic.gov");
+    EXPECT_EQ(resolved(ecs_id, "eu-isoe-west-1"), "https://ecs.eu-isoe-west-1.cloud.adc-e.uk");
+    EXPECT_EQ(resolved(ecs_id, "eusc-de-east-1"), "https://ecs.eusc-de-east-1.amazonaws.eu");
 }
 
 TEST(ResolveEndpoint, UnknownRegionsBelongToTheAwsPartition) {
-    EXPECT_EQ(resolved(kEcs, "foo"), "https://ecs.foo.amazonaws.com");
-    EXPECT_EQ(resolved(kEcs, "local"), "https://ecs.local.amazonaws.com");
-    EXPECT_EQ(resolved(kEcs, "cn-north"), "https://ecs.cn-north.amazonaws.com");
+    EXPECT_EQ(resolved(ecs_id, "foo"), "https://ecs.foo.amazonaws.com");
+    EXPECT_EQ(resolved(ecs_id, "local"), "https://ecs.local.amazonaws.com");
+    EXPECT_EQ(resolved(ecs_id, "cn-north"), "https://ecs.cn-north.amazonaws.com");
 }
 
 TEST(ResolveEndpoint, RegionMustBeAHostLabel) {
     FakeWorld world;
     for (std::string_view region :
          {"", "us-east-1.evil.com", "us east", "-us-east-1", "us-east-1-", "us/east"}) {
-        Result<Endpoint> ep = resolve_endpoint(world.env(), kEcs, region);
+        Result<Endpoint> ep = resolve_endpoint(world.env(), ecs_id, region);
         ASSERT_FALSE(ep) << region;
         EXPECT_EQ(ep.error().code, Errc::invalid_argument);
         EXPECT_NE(ep.error().message.find("region"), std::string::npos) << ep.error().message;
@@ -193,7 +193,7 @@ TEST(ResolveEndpoint, RegionMustBeAHostLabel) {
 TEST(ResolveEndpoint, GlobalVariableOverridesTheDefault) {
     FakeWorld world;
     world.vars["AWS_ENDPOINT_URL"] = "http://127.0.0.1:4566";
-    Result<Endpoint> ep = resolve_endpoint(world.env(), kEcs, "us-east-1");
+    Result<Endpoint> ep = resolve_endpoint(world.env(), ecs_id, "us-east-1");
     ASSERT_TRUE(ep);
     EXPECT_EQ(ep->url(), "http://127.0.0.1:4566");
 }
@@ -205,20 +205,20 @@ TEST(ResolveEndpoint, ServiceVariableOverridesTheGlobalOne) {
     world.vars["AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"] = "http://127.0.0.1:5001/logs";
     world.vars["AWS_ENDPOINT_URL_EFS"] = "https://efs.internal";
     world.vars["AWS_ENDPOINT_URL_S3"] = "http://minio.local:9000";
-    EXPECT_EQ(resolve_endpoint(world.env(), kEcs, "us-east-1")->url(), "http://127.0.0.1:5000");
-    EXPECT_EQ(resolve_endpoint(world.env(), kLogs, "us-east-1")->url(),
+    EXPECT_EQ(resolve_endpoint(world.env(), ecs_id, "us-east-1")->url(), "http://127.0.0.1:5000");
+    EXPECT_EQ(resolve_endpoint(world.env(), logs_id, "us-east-1")->url(),
               "http://127.0.0.1:5001/logs");
-    EXPECT_EQ(resolve_endpoint(world.env(), kEfs, "us-east-1")->url(), "https://efs.internal");
-    EXPECT_EQ(resolve_endpoint(world.env(), kS3, "us-east-1")->url(), "http://minio.local:9000");
+    EXPECT_EQ(resolve_endpoint(world.env(), efs_id, "us-east-1")->url(), "https://efs.internal");
+    EXPECT_EQ(resolve_endpoint(world.env(), s3_id, "us-east-1")->url(), "http://minio.local:9000");
     // No service variable for EC2 or STS: the global one applies.
-    EXPECT_EQ(resolve_endpoint(world.env(), kEc2, "us-east-1")->url(), "http://127.0.0.1:4566");
-    EXPECT_EQ(resolve_endpoint(world.env(), kSts, "us-east-1")->url(), "http://127.0.0.1:4566");
+    EXPECT_EQ(resolve_endpoint(world.env(), ec2_id, "us-east-1")->url(), "http://127.0.0.1:4566");
+    EXPECT_EQ(resolve_endpoint(world.env(), sts_id, "us-east-1")->url(), "http://127.0.0.1:4566");
 }
 
 TEST(ResolveEndpoint, ConfiguredEndpointNeedsNoRegion) {
     FakeWorld world;
     world.vars["AWS_ENDPOINT_URL"] = "http://127.0.0.1:4566";
-    Result<Endpoint> ep = resolve_endpoint(world.env(), kEcs, "");
+    Result<Endpoint> ep = resolve_endpoint(world.env(), ecs_id, "");
     ASSERT_TRUE(ep);
     EXPECT_EQ(ep->port, 4566);
 }
@@ -227,7 +227,7 @@ TEST(ResolveEndpoint, EmptyVariablesCountAsUnset) {
     FakeWorld world;
     world.vars["AWS_ENDPOINT_URL_ECS"] = "";
     world.vars["AWS_ENDPOINT_URL"] = "http://127.0.0.1:4566";
-    EXPECT_EQ(resolve_endpoint(world.env(), kEcs, "us-east-1")->url(), "http://127.0.0.1:4566");
+    EXPECT_EQ(resolve_endpoint(world.env(), ecs_id, "us-east-1")->url(), "http://127.0.0.1:4566");
 }
 
 TEST(ResolveEndpoint, ExplicitOverrideWinsOverEverything) {
@@ -236,14 +236,14 @@ TEST(ResolveEndpoint, ExplicitOverrideWinsOverEverything) {
     world.vars["AWS_ENDPOINT_URL_ECS"] = "http://127.0.0.1:5000";
     world.vars["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true";
     Result<Endpoint> ep =
-        resolve_endpoint(world.env(), kEcs, "us-east-1", std::string("https://vpce.example:444"));
+        resolve_endpoint(world.env(), ecs_id, "us-east-1", std::string("https://vpce.example:444"));
     ASSERT_TRUE(ep);
     EXPECT_EQ(ep->url(), "https://vpce.example:444");
 }
 
 TEST(ResolveEndpoint, EmptyOverrideIsNoOverride) {
     FakeWorld world;
-    EXPECT_EQ(resolve_endpoint(world.env(), kEcs, "us-west-2", std::string())->url(),
+    EXPECT_EQ(resolve_endpoint(world.env(), ecs_id, "us-west-2", std::string())->url(),
               "https://ecs.us-west-2.amazonaws.com");
 }
 
@@ -253,14 +253,15 @@ TEST(ResolveEndpoint, IgnoreConfiguredEndpointUrls) {
     world.vars["AWS_ENDPOINT_URL_ECS"] = "http://127.0.0.1:5000";
     for (const char* truthy : {"true", "TRUE", "True"}) {
         world.vars["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = truthy;
-        EXPECT_EQ(resolve_endpoint(world.env(), kEcs, "eu-west-1")->url(),
+        EXPECT_EQ(resolve_endpoint(world.env(), ecs_id, "eu-west-1")->url(),
                   "https://ecs.eu-west-1.amazonaws.com")
             << truthy;
     }
     // Anything but "true" (case-insensitive) is false, as botocore's ensure_boolean has it.
     for (const char* other : {"false", "1", "yes"}) {
         world.vars["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = other;
-        EXPECT_EQ(resolve_endpoint(world.env(), kEcs, "eu-west-1")->url(), "http://127.0.0.1:5000")
+        EXPECT_EQ(resolve_endpoint(world.env(), ecs_id, "eu-west-1")->url(),
+                  "http://127.0.0.1:5000")
             << other;
     }
 }
@@ -269,14 +270,14 @@ TEST(ResolveEndpoint, MalformedConfiguredEndpointIsAnErrorNamingTheVariable) {
     FakeWorld world;
     world.vars["AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"] = "127.0.0.1:4566";
     world.vars["AWS_ENDPOINT_URL"] = "http://127.0.0.1:4566";
-    Result<Endpoint> ep = resolve_endpoint(world.env(), kLogs, "us-east-1");
+    Result<Endpoint> ep = resolve_endpoint(world.env(), logs_id, "us-east-1");
     ASSERT_FALSE(ep);
     EXPECT_EQ(ep.error().code, Errc::invalid_argument);
     EXPECT_NE(ep.error().message.find("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"), std::string::npos)
         << ep.error().message;
 
     Result<Endpoint> over =
-        resolve_endpoint(world.env(), kEcs, "us-east-1", std::string("not a url"));
+        resolve_endpoint(world.env(), ecs_id, "us-east-1", std::string("not a url"));
     ASSERT_FALSE(over);
     EXPECT_NE(over.error().message.find("endpoint override"), std::string::npos);
 }

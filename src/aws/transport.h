@@ -104,7 +104,7 @@ struct TransportOptions {
     std::chrono::milliseconds request_timeout{60'000};  // from the first byte sent to the last read
     std::chrono::seconds idle_timeout{30};  // pooled connections older than this are closed
     std::size_t max_idle_per_host = 16;
-    std::size_t max_response_bytes = 64 * 1024 * 1024;
+    std::size_t max_response_bytes = std::size_t{64} * 1024 * 1024;
     std::optional<std::string> ca_file;  // PEM bundle; default: the system's trust store
     ProxySettings proxies;
 };
