@@ -35,6 +35,10 @@ ApiResult<json::object> EcsService::call(std::string_view operation, const Json&
     if (operation == "TagResource") return tag_resource(input);
     if (operation == "UntagResource") return untag_resource(input);
     if (operation == "ListTagsForResource") return list_tags_for_resource(input);
+    if (operation == "RunTask") return run_task(input);
+    if (operation == "DescribeTasks") return describe_tasks(input);
+    if (operation == "ListTasks") return list_tasks(input);
+    if (operation == "StopTask") return stop_task(input);
     return ApiError{400, "UnknownOperationException", ""};
 }
 

@@ -1,5 +1,6 @@
 #include "ecs_state.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace sockerless::awssim {
@@ -121,6 +122,53 @@ const Tags& EcsState::tags(std::string_view arn) const {
 
 void EcsState::set_tags(const std::string& arn, Tags tags) {
     tags_[arn] = std::move(tags);
+}
+
+std::string EcsState::task_arn(std::string_view cluster_name, std::string_view task_id) const {
+    return "arn:aws:ecs:" + region_ + ":" + std::string(kAccountId) + ":task/" +
+           std::string(cluster_name) + "/" + std::string(task_id);
+}
+
+Task& EcsState::add_task(Task task) {
+    task.sequence = next_task_sequence_++;
+    std::string id = task.id;
+    return tasks_.insert_or_assign(std::move(id), std::move(task)).first->second;
+}
+
+Task* EcsState::find_task(std::string_view task_id) {
+    auto it = tasks_.find(task_id);
+    return it == tasks_.end() ? nullptr : &it->second;
+}
+
+std::vector<Task*> EcsState::tasks() {
+    std::vector<Task*> out;
+    out.reserve(tasks_.size());
+    for (auto& [id, task] : tasks_)
+        out.push_back(&task);
+    std::ranges::sort(out, [](const Task* a, const Task* b) { return a->sequence < b->sequence; });
+    return out;
+}
+
+void EcsState::expire(TimePoint now) {
+    std::erase_if(tasks_, [&](const auto& entry) {
+        const Task& task = entry.second;
+        return task.status == TaskStatus::stopped && task.stopped_at &&
+               now - *task.stopped_at > std::chrono::hours(1);
+    });
+    std::erase_if(client_tokens_, [&](const auto& entry) {
+        return now - entry.second.at > std::chrono::hours(24);
+    });
+}
+
+const EcsState::ClientTokenUse* EcsState::client_token(std::string_view cluster_arn,
+                                                       std::string_view token) const {
+    auto it = client_tokens_.find(std::string(cluster_arn) + "\n" + std::string(token));
+    return it == client_tokens_.end() ? nullptr : &it->second;
+}
+
+void EcsState::remember_client_token(std::string_view cluster_arn, std::string_view token,
+                                     ClientTokenUse use) {
+    client_tokens_[std::string(cluster_arn) + "\n" + std::string(token)] = std::move(use);
 }
 
 }  // namespace sockerless::awssim

@@ -1,6 +1,6 @@
 #pragma once
 // The ECS control-plane state of one simulated account and region: clusters, task definition
-// revisions and resource tags. Plain data with lookups; validation lives in EcsService. Not
+// revisions, tasks and resource tags. Plain data with lookups; validation lives in EcsService. Not
 // thread-safe: the simulator serves every request from one strand.
 
 #include <map>
@@ -14,10 +14,9 @@
 #include <boost/json/object.hpp>
 
 #include "account.h"
+#include "task_model.h"
 
 namespace sockerless::awssim {
-
-using Tags = std::vector<std::pair<std::string, std::string>>;  // in insertion order
 
 struct Cluster {
     std::string name;
@@ -67,11 +66,34 @@ public:
     const Tags& tags(std::string_view arn) const;
     void set_tags(const std::string& arn, Tags tags);
 
+    std::string task_arn(std::string_view cluster_name, std::string_view task_id) const;
+    // Stores a new task, stamping its creation sequence.
+    Task& add_task(Task task);
+    Task* find_task(std::string_view task_id);
+    // Every task in creation order.
+    std::vector<Task*> tasks();
+    // Forgets tasks stopped more than an hour before `now` (ECS keeps them that long) and client
+    // tokens older than a day.
+    void expire(TimePoint now);
+
+    // RunTask's clientToken idempotency: tokens are scoped to a cluster.
+    struct ClientTokenUse {
+        std::string fingerprint;
+        std::vector<std::string> task_ids;
+        TimePoint at;
+    };
+    const ClientTokenUse* client_token(std::string_view cluster_arn, std::string_view token) const;
+    void remember_client_token(std::string_view cluster_arn, std::string_view token,
+                               ClientTokenUse use);
+
 private:
     std::string region_;
     std::map<std::string, Cluster, std::less<>> clusters_;
     std::map<std::string, std::vector<TaskDefinition>, std::less<>> families_;
     std::map<std::string, Tags, std::less<>> tags_;
+    std::map<std::string, Task, std::less<>> tasks_;
+    std::uint64_t next_task_sequence_ = 1;
+    std::map<std::string, ClientTokenUse, std::less<>> client_tokens_;
 };
 
 }  // namespace sockerless::awssim

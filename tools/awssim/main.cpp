@@ -43,6 +43,15 @@ int main(int argc, char** argv) {
     app.add_option("--secret-key", config.secret_key, "Secret key of that access key")
         ->capture_default_str();
     app.add_option("--region", config.region, "The region served")->capture_default_str();
+    TaskRunnerConfig tasks;
+    long provisioning_ms = tasks.provisioning_delay.count();
+    app.add_option("--task-subnet", tasks.task_subnet,
+                   "CIDR block task ENI addresses come from (loopback: no privileges needed)")
+        ->capture_default_str();
+    app.add_option("--provisioning-delay", provisioning_ms,
+                   "Milliseconds a task stays PROVISIONING")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     CLI11_PARSE(app, argc, argv);
 
     ServerConfig server_config;
@@ -68,6 +77,15 @@ int main(int argc, char** argv) {
         std::cerr << "sockerless-awssim: " << port.error().message << "\n";
         return 1;
     }
+    // Tasks reach the simulator where it listens; a wildcard listener is reached on loopback.
+    std::string task_host =
+        server_config.address == "0.0.0.0" ? "127.0.0.1" : server_config.address;
+    tasks.endpoint_url = "http://" + task_host + ":" + std::to_string(*port);
+    tasks.provisioning_delay = std::chrono::milliseconds(provisioning_ms);
+    if (auto st = simulator.run_tasks(io.get_executor(), std::move(tasks)); !st) {
+        std::cerr << "sockerless-awssim: " << st.error().message << "\n";
+        return 2;
+    }
     server.start();
     std::cout << "sockerless-awssim listening on http://" << server_config.address << ":" << *port
               << std::endl;
@@ -75,6 +93,7 @@ int main(int argc, char** argv) {
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int) {
         server.shutdown();
+        simulator.stop_tasks();
         io.stop();
     });
     io.run();

@@ -83,7 +83,9 @@ void Simulator::add_route(std::string prefix, RouteHandler handler) {
 
 Reply Simulator::serve(const Request& request) {
     std::string request_id = new_request_id();
-    if (request.find(http::field::authorization) == request.end()) {
+    // The container-credentials endpoint carries the task's token in Authorization: only a
+    // SigV4 Authorization makes a request a signed one.
+    if (!request[http::field::authorization].starts_with("AWS4-")) {
         std::string_view path = path_of(request);
         const std::pair<std::string, RouteHandler>* best = nullptr;
         for (const auto& route : routes_) {
@@ -118,6 +120,22 @@ Response Simulator::serve_signed(const Request& request, std::string_view reques
     delay = effect.latency;
     if (effect.error) return service.error(request, *effect.error, request_id);
     return service.handle(Call{request, *scope, *identity, request_id});
+}
+
+Status Simulator::run_tasks(const boost::asio::any_io_executor& executor, TaskRunnerConfig config) {
+    config.region = config_.region;
+    if (config.state_dir.empty()) config.state_dir = config_.state_dir;
+    auto runner =
+        TaskRunner::create(executor, std::move(config),
+                           TaskRunner::Services{ecs_state_, identities_, faults_}, clock_);
+    if (!runner) return runner.error();
+    task_runner_ = std::move(*runner);
+    ecs_.set_launcher(task_runner_.get());
+    return ok();
+}
+
+void Simulator::stop_tasks() {
+    if (task_runner_) task_runner_->shutdown();
 }
 
 Service& Simulator::guess_service(const Request& request) const {

@@ -22,6 +22,7 @@
 #include "identity.h"
 #include "service.h"
 #include "sigv4_verify.h"
+#include "task_runner.h"
 
 namespace sockerless::awssim {
 
@@ -67,6 +68,12 @@ public:
     IdentityStore& identities() { return identities_; }
     FaultInjector& faults() { return faults_; }
     EcsState& ecs_state() { return ecs_state_; }
+    // Lets tasks really run: their processes are spawned and watched on `executor`, the one
+    // serving requests. Without it (unit tests of the pure services) RunTask's tasks stay
+    // PROVISIONING. Fails on an invalid task subnet.
+    Status run_tasks(const boost::asio::any_io_executor& executor, TaskRunnerConfig config);
+    // Stops every task and reaps its processes (simulator shutdown).
+    void stop_tasks();
     [[nodiscard]] std::chrono::system_clock::time_point now() const { return clock_(); }
 
 private:
@@ -85,6 +92,8 @@ private:
     EcsService ecs_;
     std::map<std::string, std::unique_ptr<Service>, std::less<>> services_;
     std::vector<std::pair<std::string, RouteHandler>> routes_;
+    // Last: destroyed first, while the state its tasks refer to still exists.
+    std::unique_ptr<TaskRunner> task_runner_;
 };
 
 }  // namespace sockerless::awssim

@@ -1,0 +1,471 @@
+#!/usr/bin/env python3
+"""Tasks that really run in sockerless-awssim, checked with boto3 and the aws CLI.
+
+Usage: awssim_tasks_test.py PATH/TO/sockerless-awssim PATH/TO/sockerless-agent
+
+Starts the simulator on a free port with a private state dir and its own task subnet, runs
+tasks whose containers are host processes, and checks what ECS reports about them (statuses,
+exit codes, stop codes and reasons, ENI attachments), the limits RunTask enforces, the task
+endpoints, CloudWatch Logs and the injected faults. Every wait is a bounded poll of
+DescribeTasks; the simulator is stopped by its PID.
+"""
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+import requests
+from botocore.exceptions import ClientError
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from awssim_harness import AwsSim, LISTENING  # noqa: E402
+
+SIM_BINARY = None
+AGENT_BINARY = None
+CLUSTER = "tasks"
+SUBNET = "subnet-0123456789abcdef0"
+NETWORK = {"awsvpcConfiguration": {"subnets": [SUBNET], "securityGroups": ["sg-1"],
+                                   "assignPublicIp": "DISABLED"}}
+TERMINAL = "STOPPED"
+
+
+class TaskSim(AwsSim):
+    """The harness's simulator, with the task runner's flags."""
+
+    def __init__(self, binary, extra_args):
+        super().__init__(binary)
+        self.extra_args = extra_args
+
+    def start(self):
+        self.tmp = tempfile.mkdtemp(prefix="awssim-tasks-test-")
+        self.state_dir = os.path.join(self.tmp, "state")
+        self.proc = subprocess.Popen(
+            [self.binary, "--listen", "127.0.0.1:0", "--state-dir", self.state_dir,
+             "--region", self.region, *self.extra_args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith(LISTENING):
+            self.proc.kill()
+            self.proc.wait()
+            raise RuntimeError("unexpected first line from the simulator: %r" % line)
+        self.url = line[len(LISTENING):]
+        self.port = int(self.url.rsplit(":", 1)[1])
+        return self
+
+
+def unique_subnet():
+    """A /16 of 127.0.0.0/8 of our own, so parallel suites do not meet."""
+    return "127.%d.0.0/16" % random.randint(100, 250)
+
+
+def container(name="app", command=None, **extra):
+    c = {"name": name, "image": "busybox", "essential": True}
+    if command is not None:
+        c["command"] = command
+    c.update(extra)
+    return c
+
+
+class TasksTestBase(unittest.TestCase):
+    EXTRA_ARGS = []
+
+    @classmethod
+    def setUpClass(cls):
+        cls.subnet = unique_subnet()
+        cls.sim = TaskSim(SIM_BINARY, ["--task-subnet", cls.subnet, "--provisioning-delay", "20",
+                                       *cls.EXTRA_ARGS]).start()
+        cls.ecs = cls.sim.client("ecs")
+        cls.ecs.create_cluster(clusterName=CLUSTER)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sim.stop()
+
+    def register(self, family, containers, **kwargs):
+        args = {"family": family, "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+                "cpu": "256", "memory": "512", "containerDefinitions": containers}
+        args.update(kwargs)
+        return self.ecs.register_task_definition(**args)["taskDefinition"]["taskDefinitionArn"]
+
+    def run_task(self, task_definition, **kwargs):
+        args = {"cluster": CLUSTER, "taskDefinition": task_definition, "launchType": "FARGATE",
+                "networkConfiguration": NETWORK}
+        args.update(kwargs)
+        out = self.ecs.run_task(**args)
+        self.assertEqual(out["failures"], [])
+        return out["tasks"]
+
+    def describe(self, arn, **kwargs):
+        out = self.ecs.describe_tasks(cluster=CLUSTER, tasks=[arn], **kwargs)
+        self.assertEqual(out["failures"], [], out)
+        return out["tasks"][0]
+
+    def wait_for(self, arn, statuses, timeout=30, seen=None):
+        """Polls DescribeTasks until lastStatus is one of `statuses` (bounded)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            task = self.describe(arn)
+            if seen is not None and (not seen or seen[-1] != task["lastStatus"]):
+                seen.append(task["lastStatus"])
+            if task["lastStatus"] in statuses:
+                return task
+            if time.monotonic() > deadline:
+                self.fail("task %s still %s after %ss, wanted %s" %
+                          (arn, task["lastStatus"], timeout, statuses))
+            time.sleep(0.02)
+
+    def assertClientError(self, call, code, message=None, status=400, **kwargs):
+        with self.assertRaises(ClientError) as ctx:
+            call(**kwargs)
+        err = ctx.exception.response
+        self.assertEqual(err["Error"]["Code"], code, err)
+        self.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], status, err)
+        if message is not None:
+            self.assertEqual(err["Error"]["Message"], message)
+        return err
+
+
+class TaskLifecycleTest(TasksTestBase):
+    def test_exit_code_stop_code_and_statuses(self):
+        td = self.register("exit3", [container(
+            command=["sh", "-c", "echo hello; echo oops >&2; exit 3"])])
+        task = self.run_task(td)[0]
+        self.assertEqual(task["lastStatus"], "PROVISIONING")
+        self.assertEqual(task["desiredStatus"], "RUNNING")
+        seen = []
+        stopped = self.wait_for(task["taskArn"], [TERMINAL], seen=seen)
+        order = ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING",
+                 "DEPROVISIONING", "STOPPED"]
+        self.assertEqual(seen, sorted(seen, key=order.index), seen)
+        self.assertEqual(stopped["desiredStatus"], "STOPPED")
+        self.assertEqual(stopped["stopCode"], "EssentialContainerExited")
+        self.assertEqual(stopped["stoppedReason"], "Essential container in task exited")
+        self.assertEqual(stopped["containers"][0]["exitCode"], 3)
+        self.assertEqual(stopped["containers"][0]["lastStatus"], "STOPPED")
+        for key in ("createdAt", "startedAt", "stoppingAt", "executionStoppedAt", "stoppedAt",
+                    "pullStartedAt", "pullStoppedAt", "connectivityAt"):
+            self.assertIn(key, stopped)
+        self.assertLessEqual(stopped["createdAt"], stopped["startedAt"])
+        self.assertLessEqual(stopped["startedAt"], stopped["stoppedAt"])
+        self.assertEqual(stopped["attachments"][0]["status"], "DELETED")
+
+    def test_task_shape_and_eni(self):
+        td = self.register("shape", [container(command=["sleep", "30"], cpu=128, memory=256)])
+        task = self.run_task(td, startedBy="shape-test", group="g1")[0]
+        running = self.wait_for(task["taskArn"], ["RUNNING"])
+        self.assertEqual(running["launchType"], "FARGATE")
+        self.assertEqual(running["platformVersion"], "1.4.0")
+        self.assertEqual(running["cpu"], "256")
+        self.assertEqual(running["memory"], "512")
+        self.assertEqual(running["group"], "g1")
+        self.assertEqual(running["startedBy"], "shape-test")
+        self.assertEqual(running["connectivity"], "CONNECTED")
+        self.assertEqual(running["availabilityZone"], "us-east-1a")
+        self.assertTrue(running["taskArn"].startswith(
+            "arn:aws:ecs:us-east-1:000000000000:task/%s/" % CLUSTER))
+        self.assertEqual(running["clusterArn"],
+                         "arn:aws:ecs:us-east-1:000000000000:cluster/" + CLUSTER)
+        eni = running["attachments"][0]
+        self.assertEqual(eni["type"], "ElasticNetworkInterface")
+        self.assertEqual(eni["status"], "ATTACHED")
+        details = {d["name"]: d["value"] for d in eni["details"]}
+        self.assertEqual(details["subnetId"], SUBNET)
+        self.assertTrue(details["networkInterfaceId"].startswith("eni-"))
+        self.assertRegex(details["macAddress"], r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+        ip = details["privateIPv4Address"]
+        prefix = self.subnet.split(".")[:2]
+        self.assertEqual(ip.split(".")[:2], prefix)
+        self.assertNotIn(ip.split(".")[3], ("0", "255"))
+        self.assertEqual(details["privateDnsName"], "ip-%s.ec2.internal" % ip.replace(".", "-"))
+        c = running["containers"][0]
+        self.assertEqual(c["networkInterfaces"][0]["privateIpv4Address"], ip)
+        self.assertEqual(c["networkInterfaces"][0]["attachmentId"], eni["id"])
+        self.assertEqual(c["cpu"], "128")
+        self.assertEqual(c["memory"], "256")
+        self.assertTrue(c["runtimeId"].startswith(task["taskArn"].rsplit("/", 1)[1]))
+        self.ecs.stop_task(cluster=CLUSTER, task=task["taskArn"])
+        self.wait_for(task["taskArn"], [TERMINAL])
+
+    def test_stop_task_sigterm(self):
+        td = self.register("sleeper", [container(command=["sleep", "60"])])
+        task = self.run_task(td)[0]
+        self.wait_for(task["taskArn"], ["RUNNING"])
+        out = self.ecs.stop_task(cluster=CLUSTER, task=task["taskArn"], reason="done with it")
+        self.assertEqual(out["task"]["desiredStatus"], "STOPPED")
+        self.assertEqual(out["task"]["stopCode"], "UserInitiated")
+        stopped = self.wait_for(task["taskArn"], [TERMINAL])
+        self.assertEqual(stopped["stoppedReason"], "done with it")
+        self.assertEqual(stopped["containers"][0]["exitCode"], 143)
+
+    def test_stop_task_kills_after_stop_timeout(self):
+        script = "trap '' TERM; echo ready; while :; do sleep 0.1; done"
+        td = self.register("stubborn", [container(command=["sh", "-c", script], stopTimeout=2)])
+        task = self.run_task(td)[0]
+        self.wait_for(task["taskArn"], ["RUNNING"])
+        self.ecs.stop_task(cluster=CLUSTER, task=task["taskArn"])
+        stopped = self.wait_for(task["taskArn"], [TERMINAL], timeout=20)
+        self.assertEqual(stopped["containers"][0]["exitCode"], 137)
+        self.assertEqual(stopped["stoppedReason"], "Task stopped by user")
+        waited = (stopped["executionStoppedAt"] - stopped["stoppingAt"]).total_seconds()
+        self.assertGreaterEqual(waited, 1.9)
+        self.assertLess(waited, 10)
+
+    def test_stop_while_provisioning(self):
+        td = self.register("early", [container(command=["sleep", "60"])])
+        requests.post(self.sim.url + "/_awssim/faults", timeout=10, data=json.dumps(
+            {"task": "slow_provisioning", "delay_ms": 60000})).raise_for_status()
+        task = self.run_task(td)[0]
+        self.assertEqual(self.describe(task["taskArn"])["lastStatus"], "PROVISIONING")
+        self.ecs.stop_task(cluster=CLUSTER, task=task["taskArn"], reason="never mind")
+        stopped = self.wait_for(task["taskArn"], [TERMINAL])
+        self.assertEqual(stopped["containers"][0]["lastStatus"], "STOPPED")
+        self.assertNotIn("exitCode", stopped["containers"][0])
+        self.assertNotIn("startedAt", stopped)
+
+    def test_essential_exit_stops_the_others(self):
+        td = self.register("essential", [
+            container("side", command=["sleep", "60"], essential=False),
+            container("main", command=["sh", "-c", "exit 0"], dependsOn=[
+                {"containerName": "side", "condition": "START"}]),
+        ])
+        task = self.run_task(td)[0]
+        stopped = self.wait_for(task["taskArn"], [TERMINAL])
+        by_name = {c["name"]: c for c in stopped["containers"]}
+        self.assertEqual(by_name["main"]["exitCode"], 0)
+        self.assertEqual(by_name["side"]["exitCode"], 143)
+        self.assertEqual(stopped["stopCode"], "EssentialContainerExited")
+
+    def test_command_not_found(self):
+        td = self.register("missing", [container(command=["no-such-program-anywhere"])])
+        task = self.run_task(td)[0]
+        stopped = self.wait_for(task["taskArn"], [TERMINAL])
+        self.assertEqual(stopped["stopCode"], "TaskFailedToStart")
+        self.assertIn("executable file not found in $PATH", stopped["stoppedReason"])
+        self.assertTrue(stopped["stoppedReason"].startswith("CannotStartContainerError: "))
+        c = stopped["containers"][0]
+        self.assertNotIn("exitCode", c)
+        self.assertEqual(c["reason"], stopped["stoppedReason"])
+
+    def test_environment_and_working_directory(self):
+        script = 'test "$A" = over && test "$B" = def && test "$AWS_REGION" = us-east-1 ' \
+                 '&& test "$AWS_EXECUTION_ENV" = AWS_ECS_FARGATE && test "$(pwd)" = /tmp'
+        td = self.register("env", [container(
+            command=["false"], workingDirectory="/tmp",
+            environment=[{"name": "A", "value": "def"}, {"name": "B", "value": "def"}])])
+        task = self.run_task(td, overrides={"containerOverrides": [{
+            "name": "app", "command": ["sh", "-c", script],
+            "environment": [{"name": "A", "value": "over"}]}]})[0]
+        self.assertEqual(task["overrides"]["containerOverrides"][0]["environment"],
+                         [{"name": "A", "value": "over"}])
+        stopped = self.wait_for(task["taskArn"], [TERMINAL])
+        self.assertEqual(stopped["containers"][0]["exitCode"], 0)
+
+    def test_twenty_concurrent_run_tasks(self):
+        td = self.register("crowd", [container(command=["sleep", "60"])])
+        arns, errors = [], []
+        lock = threading.Lock()
+
+        def one():
+            try:
+                client = self.sim.client("ecs")
+                out = client.run_task(cluster=CLUSTER, taskDefinition=td, launchType="FARGATE",
+                                      networkConfiguration=NETWORK)
+                with lock:
+                    arns.append(out["tasks"][0]["taskArn"])
+            except Exception as e:  # reported below
+                with lock:
+                    errors.append(e)
+
+        threads = [threading.Thread(target=one) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        self.assertEqual(errors, [])
+        self.assertEqual(len(arns), 20)
+        ips = set()
+        for arn in arns:
+            running = self.wait_for(arn, ["RUNNING"])
+            details = {d["name"]: d["value"] for d in running["attachments"][0]["details"]}
+            ips.add(details["privateIPv4Address"])
+        self.assertEqual(len(ips), 20)
+        for arn in arns:
+            self.ecs.stop_task(cluster=CLUSTER, task=arn)
+        for arn in arns:
+            self.wait_for(arn, [TERMINAL])
+
+
+class RunTaskApiTest(TasksTestBase):
+    def test_overrides_limit_boundary(self):
+        td = self.register("limit", [container(command=["true"])])
+
+        def overrides_of_length(n):
+            item = {"name": "app", "environment": [{"name": "X", "value": ""}]}
+            base = len(json.dumps([item], separators=(",", ":")))
+            item["environment"][0]["value"] = "v" * (n - base)
+            encoded = json.dumps([item], separators=(",", ":"))
+            self.assertEqual(len(encoded), n)
+            return {"containerOverrides": [item]}
+
+        accepted = self.run_task(td, overrides=overrides_of_length(8192))[0]
+        self.assertEqual(accepted["lastStatus"], "PROVISIONING")
+        self.assertClientError(self.ecs.run_task, "InvalidParameterException",
+                               "Container Overrides length must be at most 8192",
+                               cluster=CLUSTER, taskDefinition=td, launchType="FARGATE",
+                               networkConfiguration=NETWORK, overrides=overrides_of_length(8193))
+        self.wait_for(accepted["taskArn"], [TERMINAL])
+
+    def test_client_token_idempotency(self):
+        td = self.register("token", [container(command=["sleep", "30"])])
+        args = dict(cluster=CLUSTER, taskDefinition=td, launchType="FARGATE",
+                    networkConfiguration=NETWORK, count=2, clientToken="token-one")
+        first = self.ecs.run_task(**args)["tasks"]
+        again = self.ecs.run_task(**args)["tasks"]
+        self.assertEqual([t["taskArn"] for t in first], [t["taskArn"] for t in again])
+        listed = self.ecs.list_tasks(cluster=CLUSTER, family="token")["taskArns"]
+        self.assertEqual(sorted(listed), sorted(t["taskArn"] for t in first))
+        args["count"] = 1
+        self.assertClientError(self.ecs.run_task, "ConflictException", **args)
+        for t in first:
+            self.ecs.stop_task(cluster=CLUSTER, task=t["taskArn"])
+
+    def test_describe_tasks(self):
+        td = self.register("describe", [container(command=["sleep", "30"])])
+        task = self.run_task(td, tags=[{"key": "team", "value": "a"}])[0]
+        self.assertEqual(task["tags"], [{"key": "team", "value": "a"}])
+        task_id = task["taskArn"].rsplit("/", 1)[1]
+        out = self.ecs.describe_tasks(cluster=CLUSTER, tasks=[task_id, "0" * 32],
+                                      include=["TAGS"])
+        self.assertEqual(out["tasks"][0]["taskArn"], task["taskArn"])
+        self.assertEqual(out["tasks"][0]["tags"], [{"key": "team", "value": "a"}])
+        self.assertEqual(out["failures"], [{
+            "arn": "arn:aws:ecs:us-east-1:000000000000:task/%s/%s" % (CLUSTER, "0" * 32),
+            "reason": "MISSING"}])
+        self.assertNotIn("tags", self.describe(task["taskArn"]))
+        self.assertClientError(self.ecs.describe_tasks, "InvalidParameterException",
+                               "Tasks cannot be empty.", cluster=CLUSTER, tasks=[])
+        self.assertClientError(self.ecs.describe_tasks, "InvalidParameterException",
+                               "taskIds can have at most 100 items.", cluster=CLUSTER,
+                               tasks=[task_id] * 101)
+        self.assertClientError(self.ecs.describe_tasks, "ClusterNotFoundException",
+                               "Cluster not found.", cluster="nowhere", tasks=[task_id])
+        self.ecs.stop_task(cluster=CLUSTER, task=task_id)
+
+    def test_list_tasks_pages_and_filters(self):
+        td = self.register("lister", [container(command=["sleep", "30"])])
+        tasks = self.run_task(td, count=5, startedBy="lister-run")
+        arns = [t["taskArn"] for t in tasks]
+        pages, token = [], None
+        while True:
+            kwargs = {"cluster": CLUSTER, "startedBy": "lister-run", "maxResults": 2}
+            if token:
+                kwargs["nextToken"] = token
+            out = self.ecs.list_tasks(**kwargs)
+            pages.append(out["taskArns"])
+            token = out.get("nextToken")
+            if not token:
+                break
+        self.assertEqual([len(p) for p in pages], [2, 2, 1])
+        self.assertEqual(sorted(sum(pages, [])), sorted(arns))
+        paginated = self.ecs.get_paginator("list_tasks").paginate(
+            cluster=CLUSTER, family="lister", PaginationConfig={"PageSize": 3})
+        self.assertEqual(sorted(a for p in paginated for a in p["taskArns"]), sorted(arns))
+        self.ecs.stop_task(cluster=CLUSTER, task=arns[0])
+        self.wait_for(arns[0], [TERMINAL])
+        stopped = self.ecs.list_tasks(cluster=CLUSTER, family="lister",
+                                      desiredStatus="STOPPED")["taskArns"]
+        self.assertEqual(stopped, [arns[0]])
+        running = self.ecs.list_tasks(cluster=CLUSTER, family="lister")["taskArns"]
+        self.assertEqual(sorted(running), sorted(arns[1:]))
+        self.assertEqual(self.ecs.list_tasks(cluster=CLUSTER, family="lister",
+                                             desiredStatus="PENDING")["taskArns"], [])
+        self.assertClientError(self.ecs.list_tasks, "InvalidParameterException",
+                               cluster=CLUSTER, nextToken="not-a-token")
+        for arn in arns[1:]:
+            self.ecs.stop_task(cluster=CLUSTER, task=arn)
+
+    def test_run_task_errors(self):
+        td = self.register("errors", [container(command=["true"])])
+        self.assertClientError(self.ecs.run_task, "ClusterNotFoundException",
+                               "Cluster not found.", cluster="nowhere", taskDefinition=td,
+                               networkConfiguration=NETWORK)
+        self.assertClientError(self.ecs.run_task, "ClientException", "TaskDefinition not found.",
+                               cluster=CLUSTER, taskDefinition="never-registered",
+                               networkConfiguration=NETWORK)
+        self.assertClientError(
+            self.ecs.run_task, "InvalidParameterException",
+            "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
+            cluster=CLUSTER, taskDefinition=td)
+        self.assertClientError(self.ecs.run_task, "InvalidParameterException",
+                               "subnets can not be empty.", cluster=CLUSTER, taskDefinition=td,
+                               networkConfiguration={"awsvpcConfiguration": {"subnets": []}})
+        self.assertClientError(
+            self.ecs.run_task, "InvalidParameterException",
+            "Override for container named ghost is not a container in the TaskDefinition.",
+            cluster=CLUSTER, taskDefinition=td, networkConfiguration=NETWORK,
+            overrides={"containerOverrides": [{"name": "ghost"}]})
+        self.assertClientError(self.ecs.run_task, "InvalidParameterException",
+                               cluster=CLUSTER, taskDefinition=td, networkConfiguration=NETWORK,
+                               count=11)
+        self.assertClientError(self.ecs.stop_task, "InvalidParameterException",
+                               "The referenced task was not found.", cluster=CLUSTER,
+                               task="f" * 32)
+
+    def test_aws_cli(self):
+        td = self.register("cli", [container(command=["sh", "-c", "exit 7"])])
+        out = self.sim.aws("ecs", "run-task", "--cluster", CLUSTER, "--task-definition", td,
+                           "--launch-type", "FARGATE", "--network-configuration",
+                           json.dumps(NETWORK))
+        self.assertEqual(out.returncode, 0, out.stderr)
+        arn = json.loads(out.stdout)["tasks"][0]["taskArn"]
+        waited = self.sim.aws("ecs", "wait", "tasks-stopped", "--cluster", CLUSTER, "--tasks", arn)
+        self.assertEqual(waited.returncode, 0, waited.stderr)
+        out = self.sim.aws("ecs", "describe-tasks", "--cluster", CLUSTER, "--tasks", arn)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(json.loads(out.stdout)["tasks"][0]["containers"][0]["exitCode"], 7)
+        bad = self.sim.aws("ecs", "stop-task", "--cluster", CLUSTER, "--task", "f" * 32)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("InvalidParameterException", bad.stderr)
+
+
+class ShutdownTest(TasksTestBase):
+    def test_shutdown_reaps_every_task(self):
+        marker = tempfile.mkdtemp(prefix="awssim-shutdown-")
+        script = "echo $$ > %s/$NAME; exec sleep 300" % marker
+        td = self.register("reap", [
+            container("a", command=["sh", "-c", script],
+                      environment=[{"name": "NAME", "value": "a"}]),
+            container("b", command=["sh", "-c", "trap '' TERM; " + script.replace(
+                "exec sleep 300", "while :; do sleep 1; done")],
+                environment=[{"name": "NAME", "value": "b"}]),
+        ])
+        task = self.run_task(td)[0]
+        self.wait_for(task["taskArn"], ["RUNNING"])
+        deadline = time.monotonic() + 10
+        while len(os.listdir(marker)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        pids = []
+        for name in ("a", "b"):
+            with open(os.path.join(marker, name)) as f:
+                pids.append(int(f.read()))
+        shutil.rmtree(marker, ignore_errors=True)
+        self.sim.proc.terminate()
+        self.assertEqual(self.sim.proc.wait(timeout=20), 0)
+        for pid in pids:
+            with self.assertRaises(ProcessLookupError):
+                os.kill(pid, 0)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3:
+        sys.exit("usage: awssim_tasks_test.py PATH/TO/sockerless-awssim PATH/TO/sockerless-agent")
+    SIM_BINARY = os.path.abspath(sys.argv.pop(1))
+    AGENT_BINARY = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)

@@ -1,0 +1,380 @@
+#include "task_runner.h"
+
+#include <algorithm>
+#include <array>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "base/hex.h"
+
+namespace sockerless::awssim {
+namespace asio = boost::asio;
+namespace {
+
+// How long shutdown lets processes exit on SIGTERM before killing them.
+constexpr auto kShutdownGrace = std::chrono::milliseconds(2000);
+
+// What a host-mode container inherits from the simulator's environment. Nothing else leaks in:
+// in particular no AWS_* variable, which would shadow the task's own credentials.
+constexpr std::array<const char*, 12> kInheritedEnvironment{
+    "PATH",   "HOME", "USER",   "LOGNAME",    "SHELL",         "LANG",
+    "LC_ALL", "TZ",   "TMPDIR", "PYENV_ROOT", "PYENV_VERSION", "LD_LIBRARY_PATH"};
+
+using Environment = std::vector<std::pair<std::string, std::string>>;
+
+void set_env(Environment& env, const std::string& name, std::string value) {
+    auto same = std::ranges::find_if(env, [&](const auto& e) { return e.first == name; });
+    if (same != env.end())
+        same->second = std::move(value);
+    else
+        env.emplace_back(name, std::move(value));
+}
+
+bool has_env(const Environment& env, std::string_view name) {
+    return std::ranges::any_of(env, [&](const auto& e) { return e.first == name; });
+}
+
+// IPv4 addresses something on this host listens on (TCP), from /proc/net/tcp.
+std::set<std::uint32_t> listening_addresses() {
+    std::set<std::uint32_t> out;
+    std::ifstream in("/proc/net/tcp");
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+        // "  0: 0100007F:1F90 00000000:0000 0A ..."; the address is in network byte order.
+        std::size_t colon = line.find(':');
+        if (colon == std::string::npos || line.size() < colon + 34) continue;
+        std::string address = line.substr(colon + 2, 8);
+        std::string state = line.substr(colon + 31, 2);
+        if (state != "0A") continue;
+        auto raw = static_cast<std::uint32_t>(std::strtoul(address.c_str(), nullptr, 16));
+        out.insert(((raw & 0xFF) << 24) | ((raw & 0xFF00) << 8) | ((raw >> 8) & 0xFF00) |
+                   (raw >> 24));
+    }
+    return out;
+}
+
+std::string dns_name(const std::string& ip, std::string_view region) {
+    std::string name = "ip-" + ip;
+    std::ranges::replace(name, '.', '-');
+    return name + (region == "us-east-1" ? ".ec2.internal"
+                                         : "." + std::string(region) + ".compute.internal");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TaskRunner>> TaskRunner::create(const asio::any_io_executor& executor,
+                                                       TaskRunnerConfig config, Services services,
+                                                       Clock clock) {
+    auto pool = AddressPool::parse(config.task_subnet);
+    if (!pool) return pool.error();
+    // A random starting point, so that simulators sharing a host rarely hand out the same
+    // addresses (the walk also skips addresses something already listens on).
+    std::random_device seed;
+    pool->set_cursor(static_cast<std::uint32_t>(seed()));
+    if (config.state_dir.empty())
+        config.state_dir = (std::filesystem::temp_directory_path() / "awssim").string();
+    return std::unique_ptr<TaskRunner>(
+        new TaskRunner(executor, std::move(config), services, std::move(clock), std::move(*pool)));
+}
+
+TaskRunner::TaskRunner(const asio::any_io_executor& executor, TaskRunnerConfig config,
+                       Services services, Clock clock, AddressPool pool)
+    : executor_(executor),
+      config_(std::move(config)),
+      services_(services),
+      clock_(std::move(clock)),
+      pool_(std::move(pool)) {}
+
+TaskRunner::~TaskRunner() {
+    shutdown();
+}
+
+void TaskRunner::launch(const std::string& task_id) {
+    Task* task = services_.ecs.find_task(task_id);
+    if (!task) return;
+    auto run = std::make_unique<TaskRun>(executor_);
+    run->containers.resize(task->containers.size());
+    auto delay = config_.provisioning_delay;
+    if (auto slow = services_.faults.take_task_fault(TaskFaultKind::slow_provisioning))
+        delay = slow->delay;
+    if (auto fail = services_.faults.take_task_fault(TaskFaultKind::stop_before_running))
+        run->fail_before_running = std::move(*fail);
+    run->timer.expires_after(delay);
+    run->timer.async_wait([this, task_id](const boost::system::error_code& ec) {
+        if (!ec) on_provisioned(task_id);
+    });
+    runs_[task_id] = std::move(run);
+}
+
+void TaskRunner::stop(const std::string& task_id) {
+    progress(task_id);
+}
+
+void TaskRunner::on_provisioned(const std::string& task_id) {
+    Task* task = services_.ecs.find_task(task_id);
+    auto it = runs_.find(task_id);
+    if (!task || it == runs_.end()) return;
+    TaskRun& run = *it->second;
+    run.provisioned = true;
+    if (run.fail_before_running) {
+        request_stop(*task, run.fail_before_running->stop_code, run.fail_before_running->reason,
+                     clock_());
+    } else if (!task->desired_stopped && attach_eni(*task)) {
+        run.scratch = std::filesystem::path(config_.state_dir) / "tasks" / task->id;
+        std::error_code ec;
+        std::filesystem::create_directories(run.scratch, ec);
+        if (ec) {
+            request_stop(*task, "TaskFailedToStart",
+                         "ResourceInitializationError: create task scratch directory " +
+                             run.scratch.string() + ": " + ec.message(),
+                         clock_());
+        }
+        task->pull_started_at = clock_();
+        task->pull_stopped_at = clock_();
+    }
+    progress(task_id);
+}
+
+bool TaskRunner::attach_eni(Task& task) {
+    std::set<std::uint32_t> listening = listening_addresses();
+    auto ip = pool_.acquire([&](std::uint32_t a) { return listening.contains(a); });
+    if (!ip) {
+        request_stop(
+            task, "TaskFailedToStart",
+            "ResourceInitializationError: no free address left in the task subnet " + pool_.cidr(),
+            clock_());
+        return false;
+    }
+    task.eni.private_ip = *ip;
+    task.eni.private_dns_name = dns_name(*ip, config_.region);
+    task.eni.status = "ATTACHED";
+    task.connectivity_at = clock_();
+    advance(task, TaskStatus::pending);
+    return true;
+}
+
+void TaskRunner::progress(const std::string& task_id) {
+    Task* task = services_.ecs.find_task(task_id);
+    auto it = runs_.find(task_id);
+    if (!task || it == runs_.end()) return;
+    TaskRun& run = *it->second;
+    if (!task->desired_stopped && run.provisioned) start_ready_containers(*task, run);
+    if (!task->desired_stopped) stop_if_essential_stopped(*task);
+    if (!task->desired_stopped) {
+        bool waiting = std::ranges::any_of(
+            task->containers, [](const auto& c) { return c.status == ContainerStatus::pending; });
+        if (run.provisioned && !waiting && advance(*task, TaskStatus::running))
+            task->started_at = clock_();
+        return;
+    }
+    stop_containers(*task, run);
+    bool all_stopped = std::ranges::all_of(
+        task->containers, [](const auto& c) { return c.status == ContainerStatus::stopped; });
+    if (all_stopped) deprovision(*task, run);
+}
+
+void TaskRunner::start_ready_containers(Task& task, TaskRun& run) {
+    bool changed = true;
+    while (changed && !task.desired_stopped) {
+        changed = false;
+        for (std::size_t i = 0; i < task.containers.size() && !task.desired_stopped; ++i) {
+            TaskContainer& c = task.containers[i];
+            if (c.status != ContainerStatus::pending) continue;
+            auto decision = start_decision(task, c);
+            if (decision.verdict == StartDecision::Verdict::ready) {
+                start_container(task, run, i);
+                changed = true;
+            } else if (decision.verdict == StartDecision::Verdict::never) {
+                // As the ECS agent does: the container is stopped as if by SIGTERM.
+                c.status = ContainerStatus::stopped;
+                c.exit_code = 143;
+                c.reason = decision.reason;
+                c.finished_at = clock_();
+                ++task.version;
+                changed = true;
+            }
+        }
+        stop_if_essential_stopped(task);
+    }
+}
+
+void TaskRunner::stop_if_essential_stopped(Task& task) {
+    for (const auto& c : task.containers) {
+        if (c.status != ContainerStatus::stopped || !c.essential) continue;
+        // A container that never started has no exit code, unless ECS stopped it for a
+        // dependency that could not be met (then it reports 143 as if it had run).
+        if (c.exit_code) {
+            request_stop(task, "EssentialContainerExited", "Essential container in task exited",
+                         clock_());
+        } else {
+            request_stop(task, "TaskFailedToStart", c.reason, clock_());
+        }
+        return;
+    }
+}
+
+ProcessSpec TaskRunner::process_spec(const Task& task, const TaskRun& run,
+                                     const TaskContainer& container) const {
+    ProcessSpec spec;
+    spec.argv = container.entry_point;
+    spec.argv.insert(spec.argv.end(), container.command.begin(), container.command.end());
+
+    Environment env;
+    for (const char* name : kInheritedEnvironment) {
+        if (const char* value = std::getenv(name)) set_env(env, name, value);
+    }
+    set_env(env, "AWS_REGION", config_.region);
+    set_env(env, "AWS_DEFAULT_REGION", config_.region);
+    set_env(env, "HOSTNAME", task.eni.private_dns_name);
+    for (const auto& [name, value] : container.environment)
+        set_env(env, name, value);
+    // Not set on ECS: the simulator is the only AWS these tasks can reach.
+    if (!has_env(container.environment, "AWS_ENDPOINT_URL") && !config_.endpoint_url.empty())
+        set_env(env, "AWS_ENDPOINT_URL", config_.endpoint_url);
+    set_env(env, "AWS_EXECUTION_ENV", "AWS_ECS_FARGATE");
+    if (!config_.endpoint_url.empty()) {
+        set_env(env, "ECS_CONTAINER_METADATA_URI_V4",
+                config_.endpoint_url + "/v4/" + container.metadata_id);
+        set_env(env, "ECS_CONTAINER_METADATA_URI",
+                config_.endpoint_url + "/v3/" + container.metadata_id);
+        if (!task.credentials_id.empty()) {
+            set_env(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                    config_.endpoint_url + "/v2/credentials/" + task.credentials_id);
+            set_env(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN", task.credentials_token);
+        }
+    }
+    for (auto& [name, value] : env)
+        spec.env.push_back(name.append("=").append(value));
+    spec.cwd =
+        container.working_directory.empty() ? run.scratch.string() : container.working_directory;
+    return spec;
+}
+
+void TaskRunner::start_container(Task& task, TaskRun& run, std::size_t index) {
+    TaskContainer& c = task.containers[index];
+    ProcessSpec spec = process_spec(task, run, c);
+    std::string task_id = task.id;
+    ChildProcess::Handlers handlers;
+    handlers.on_exit = [this, task_id, index](int code) {
+        on_container_exit(task_id, index, code);
+    };
+    auto child =
+        spec.argv.empty()
+            ? Result<std::shared_ptr<ChildProcess>>(make_error(
+                  Errc::invalid_argument, "Error response from daemon: No command specified"))
+            : ChildProcess::spawn(executor_, spec, std::move(handlers));
+    ++task.version;
+    if (!child) {
+        c.status = ContainerStatus::stopped;
+        c.reason = "CannotStartContainerError: " + child.error().message;
+        c.finished_at = clock_();
+        return;
+    }
+    run.containers[index].process = std::move(*child);
+    c.status = ContainerStatus::running;
+    c.started_at = clock_();
+}
+
+void TaskRunner::on_container_exit(const std::string& task_id, std::size_t index, int exit_code) {
+    Task* task = services_.ecs.find_task(task_id);
+    auto it = runs_.find(task_id);
+    if (!task || it == runs_.end() || index >= task->containers.size()) return;
+    TaskContainer& c = task->containers[index];
+    c.status = ContainerStatus::stopped;
+    c.exit_code = exit_code;
+    c.finished_at = clock_();
+    ++task->version;
+    ContainerRun& cr = it->second->containers[index];
+    cr.kill_timer.reset();
+    cr.process.reset();
+    progress(task_id);
+}
+
+void TaskRunner::stop_containers(Task& task, TaskRun& run) {
+    if (!run.provisioned) run.timer.cancel();
+    if (task.status < TaskStatus::deactivating && task.status >= TaskStatus::pending)
+        advance(task, TaskStatus::deactivating);
+    advance(task, TaskStatus::stopping);
+    for (std::size_t i = 0; i < task.containers.size(); ++i) {
+        TaskContainer& c = task.containers[i];
+        ContainerRun& cr = run.containers[i];
+        if (c.status == ContainerStatus::pending) {
+            c.status = ContainerStatus::stopped;
+            ++task.version;
+            continue;
+        }
+        if (c.status != ContainerStatus::running || cr.term_sent || !cr.process) continue;
+        cr.term_sent = true;
+        cr.process->signal(SIGTERM);
+        cr.kill_timer = std::make_unique<asio::steady_timer>(executor_, c.stop_timeout);
+        cr.kill_timer->async_wait(
+            [this, task_id = task.id, i](const boost::system::error_code& ec) {
+                if (!ec) on_kill_timer(task_id, i);
+            });
+    }
+}
+
+void TaskRunner::on_kill_timer(const std::string& task_id, std::size_t index) {
+    auto it = runs_.find(task_id);
+    if (it == runs_.end() || index >= it->second->containers.size()) return;
+    auto& process = it->second->containers[index].process;
+    if (process) process->kill_all();
+}
+
+void TaskRunner::deprovision(Task& task, TaskRun& run) {
+    if (run.deprovisioning) return;
+    run.deprovisioning = true;
+    task.execution_stopped_at = clock_();
+    advance(task, TaskStatus::deprovisioning);
+    if (!task.eni.private_ip.empty()) pool_.release(task.eni.private_ip);
+    if (!task.session_access_key.empty()) services_.identities.revoke(task.session_access_key);
+    if (!run.scratch.empty()) {
+        std::error_code ignored;
+        std::filesystem::remove_all(run.scratch, ignored);
+    }
+    finish_stop(task, clock_());
+    runs_.erase(task.id);
+}
+
+void TaskRunner::shutdown() {
+    std::vector<std::shared_ptr<ChildProcess>> processes;
+    for (auto& [id, run] : runs_) {
+        run->timer.cancel();
+        for (auto& cr : run->containers) {
+            cr.kill_timer.reset();
+            if (cr.process) processes.push_back(std::move(cr.process));
+        }
+    }
+    for (auto& p : processes) {
+        p->disown();
+        p->signal(SIGTERM);
+    }
+    auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
+    for (auto& p : processes) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (!p->wait_blocking(std::max(left, std::chrono::milliseconds(0)))) {
+            p->kill_all();
+            p->wait_blocking(std::chrono::milliseconds(5000));
+        }
+    }
+    std::vector<std::string> ids;
+    for (const auto& entry : runs_)
+        ids.push_back(entry.first);
+    for (const auto& id : ids) {
+        Task* task = services_.ecs.find_task(id);
+        auto it = runs_.find(id);
+        if (!task || it == runs_.end()) continue;
+        request_stop(*task, "UserInitiated", "The simulator shut down", clock_());
+        for (auto& c : task->containers)
+            c.status = ContainerStatus::stopped;
+        deprovision(*task, *it->second);
+    }
+    runs_.clear();
+}
+
+}  // namespace sockerless::awssim

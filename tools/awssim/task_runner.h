@@ -1,0 +1,114 @@
+#pragma once
+// Runs ECS tasks for real, on the simulator's executor.
+//
+// A launched task waits out its provisioning delay (PROVISIONING), gets its ENI address from the
+// task subnet (PENDING), starts its containers in dependsOn order as processes on the host, and
+// is RUNNING once none is left waiting. It stops when an essential container exits, a container
+// cannot start, a dependency can never be met, or StopTask asks: running containers get SIGTERM,
+// then SIGKILL after their stopTimeout; once every process is gone the task is STOPPED, its
+// address released and its scratch directory removed.
+//
+// Everything runs on one strand; handlers find their task again by id, so a task that was
+// stopped and forgotten meanwhile is simply not found.
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "address_pool.h"
+#include "base/error.h"
+#include "child_process.h"
+#include "ecs_service.h"
+#include "ecs_state.h"
+#include "faults.h"
+#include "identity.h"
+
+namespace sockerless::awssim {
+
+struct TaskRunnerConfig {
+    // Where the tasks reach the simulator ("http://127.0.0.1:PORT").
+    std::string endpoint_url;
+    std::string task_subnet = "127.77.0.0/16";
+    std::chrono::milliseconds provisioning_delay{50};
+    // Per-task scratch directories live under <state_dir>/tasks.
+    std::string state_dir;
+    std::string region = "us-east-1";
+};
+
+class TaskRunner final : public TaskLauncher {
+public:
+    using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+    struct Services {
+        EcsState& ecs;
+        IdentityStore& identities;
+        FaultInjector& faults;
+    };
+
+    static Result<std::unique_ptr<TaskRunner>> create(const boost::asio::any_io_executor& executor,
+                                                      TaskRunnerConfig config, Services services,
+                                                      Clock clock);
+    TaskRunner(const TaskRunner&) = delete;
+    TaskRunner& operator=(const TaskRunner&) = delete;
+    ~TaskRunner() override;
+
+    void launch(const std::string& task_id) override;
+    void stop(const std::string& task_id) override;
+
+    // Stops every task and reaps every process, blocking for at most a short grace before
+    // killing what is left. For simulator shutdown.
+    void shutdown();
+
+    [[nodiscard]] const TaskRunnerConfig& config() const { return config_; }
+
+private:
+    struct ContainerRun {
+        std::shared_ptr<ChildProcess> process;
+        std::unique_ptr<boost::asio::steady_timer> kill_timer;
+        bool term_sent = false;
+    };
+    struct TaskRun {
+        explicit TaskRun(const boost::asio::any_io_executor& executor) : timer(executor) {}
+        boost::asio::steady_timer timer;  // provisioning, then deprovisioning
+        std::vector<ContainerRun> containers;
+        std::filesystem::path scratch;
+        bool provisioned = false;
+        bool deprovisioning = false;
+        std::optional<TaskFault> fail_before_running;
+    };
+
+    TaskRunner(const boost::asio::any_io_executor& executor, TaskRunnerConfig config,
+               Services services, Clock clock, AddressPool pool);
+
+    void on_provisioned(const std::string& task_id);
+    // Looks at the task and moves it on: starts what may start, stops what must stop.
+    void progress(const std::string& task_id);
+    void start_ready_containers(Task& task, TaskRun& run);
+    void stop_if_essential_stopped(Task& task);
+    void start_container(Task& task, TaskRun& run, std::size_t index);
+    void on_container_exit(const std::string& task_id, std::size_t index, int exit_code);
+    void stop_containers(Task& task, TaskRun& run);
+    void on_kill_timer(const std::string& task_id, std::size_t index);
+    // Releases what the task held and marks it STOPPED; forgets its run.
+    void deprovision(Task& task, TaskRun& run);
+    bool attach_eni(Task& task);
+    ProcessSpec process_spec(const Task& task, const TaskRun& run,
+                             const TaskContainer& container) const;
+
+    boost::asio::any_io_executor executor_;
+    TaskRunnerConfig config_;
+    Services services_;
+    Clock clock_;
+    AddressPool pool_;
+    std::map<std::string, std::unique_ptr<TaskRun>, std::less<>> runs_;
+};
+
+}  // namespace sockerless::awssim
