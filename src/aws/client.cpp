@@ -47,6 +47,33 @@ Result<boost::json::object> parse_object(std::string_view body, std::string_view
     return std::move(doc.get_object());
 }
 
+// True when the parser found no code and fell back to the HTTP status.
+bool unnamed(const AwsError& e) {
+    return e.code == std::to_string(e.http_status);
+}
+
+// The query protocol's <ErrorResponse><Error>, or the <ErrorResponse><Errors><Error> nesting that
+// botocore's query parser also accepts (moto answers that way).
+AwsError parse_query_error(const ResponseView& view) {
+    AwsError e = parse_rest_xml_error(view);
+    if (!unnamed(e)) return e;
+    AwsError nested = parse_ec2_error(view);
+    return unnamed(nested) ? e : nested;
+}
+
+// moto (and some proxies) answer JSON protocols' errors in XML: when the JSON reader found no
+// code in a body that looks like XML, read the XML shapes.
+AwsError with_xml_fallback(AwsError parsed, const ResponseView& view) {
+    const std::size_t start = view.body.find_first_not_of(" \t\r\n");
+    if (!unnamed(parsed) || start == std::string_view::npos || view.body[start] != '<') {
+        return parsed;
+    }
+    AwsError xml = parse_query_error(view);
+    if (unnamed(xml)) return parsed;
+    if (xml.request_id.empty()) xml.request_id = parsed.request_id;
+    return xml;
+}
+
 asio::awaitable<void> sleep_for(std::chrono::milliseconds delay) {
     asio::steady_timer timer(co_await asio::this_coro::executor);
     timer.expires_after(delay);
@@ -58,20 +85,14 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds delay) {
 AwsError parse_error(Protocol protocol, const HttpResponse& response) {
     const ResponseView view{response.status, response.headers, response.body};
     switch (protocol) {
-        case Protocol::json: {
-            // moto (and some proxies) answer JSON 1.1 errors as XML: read those too.
-            AwsError e = parse_json_error(view);
-            if (e.code == std::to_string(response.status) && response.body.starts_with("<")) {
-                AwsError x = parse_rest_xml_error(view);
-                if (x.code != e.code) return x;
-            }
-            return e;
-        }
+        case Protocol::json:
+            return with_xml_fallback(parse_json_error(view), view);
         case Protocol::rest_json:
-            return parse_rest_json_error(view);
+            return with_xml_fallback(parse_rest_json_error(view), view);
         case Protocol::rest_xml:
-        case Protocol::query:
             return parse_rest_xml_error(view);
+        case Protocol::query:
+            return parse_query_error(view);
         case Protocol::ec2_query:
             return parse_ec2_error(view);
     }
@@ -124,9 +145,12 @@ AwsClient::AwsClient(Transport& transport, CredentialsProvider& credentials, Ser
       policy_(retry),
       clock_(clock ? std::move(clock) : Clock([] { return SystemClock::now(); })) {}
 
-SignOptions AwsClient::sign_options() const {
+SignOptions AwsClient::sign_options(Protocol protocol) const {
     SignOptions options;
     if (service_.signing_name == "s3") options.double_encode_path = false;
+    // REST-JSON GETs carry their parameters in the query; a verifier that rebuilds the payload
+    // from parsed parameters (moto does) hashes the wrong bytes unless the hash is sent signed.
+    if (protocol == Protocol::rest_json) options.content_sha256_header = true;
     return options;
 }
 
@@ -153,7 +177,8 @@ asio::awaitable<Result<HttpResponse>> AwsClient::send_to(Endpoint endpoint, Http
         if (!creds) {
             co_return creds.error().wrap(std::string(service) + " " + operation + ": credentials");
         }
-        sign(req, creds->credentials, region_, service_.signing_name, clock_(), sign_options());
+        sign(req, creds->credentials, region_, service_.signing_name, clock_(),
+             sign_options(protocol));
         Result<HttpResponse> res = co_await transport_.send(endpoint, req);
 
         AttemptOutcome outcome;

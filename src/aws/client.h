@@ -102,7 +102,7 @@ public:
     [[nodiscard]] RetryPolicy& retry_policy() { return policy_; }
 
 private:
-    [[nodiscard]] SignOptions sign_options() const;
+    [[nodiscard]] SignOptions sign_options(Protocol protocol) const;
     [[nodiscard]] std::string_view error_service() const;
 
     Transport& transport_;

@@ -102,6 +102,42 @@ TEST(AwsClientRequests, JsonProtocolReadsXmlErrors) {
     EXPECT_EQ(e.request_id, "7a62c49f");
 }
 
+// moto's EFS and IAM-checked refusals nest the error one level deeper.
+TEST(AwsClientRequests, RestJsonProtocolReadsNestedXmlErrors) {
+    HttpResponse res;
+    res.status = 403;
+    res.headers = {{"x-amzn-requestid", "9UEQxajj"}, {"content-type", "text/html; charset=utf-8"}};
+    res.body =
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<ErrorResponse><Errors><Error><Code>"
+        "SignatureDoesNotMatch</Code><Message>The request signature we calculated does not "
+        "match</Message><Type>Sender</Type></Error></Errors></ErrorResponse>";
+    const AwsError e = parse_error(Protocol::rest_json, res);
+    EXPECT_EQ(e.code, "SignatureDoesNotMatch");
+    EXPECT_EQ(e.message, "The request signature we calculated does not match");
+    EXPECT_EQ(e.request_id, "9UEQxajj");
+}
+
+TEST(AwsClientRequests, QueryProtocolReadsBothErrorNestings) {
+    HttpResponse res;
+    res.status = 403;
+    res.body =
+        "<ErrorResponse><Error><Code>InvalidClientTokenId</Code><Message>m</Message></Error>"
+        "<RequestId>r</RequestId></ErrorResponse>";
+    EXPECT_EQ(parse_error(Protocol::query, res).code, "InvalidClientTokenId");
+    res.body =
+        "<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>m</Message>"
+        "</Error></Errors></ErrorResponse>";
+    EXPECT_EQ(parse_error(Protocol::query, res).code, "SignatureDoesNotMatch");
+}
+
+TEST(AwsClientRequests, UnreadableJsonErrorKeepsTheStatus) {
+    HttpResponse res;
+    res.status = 502;
+    res.body = "<html><body>Bad Gateway</body></html>";
+    const AwsError e = parse_error(Protocol::json, res);
+    EXPECT_EQ(e.code, "502");
+}
+
 TEST_F(AwsClientTest, SignsEachCallForTheEndpoint) {
     AwsClient client = make_client(ecs());
     server_.answer(200, R"({"taskArns":["arn:1"]})", {{"x-amzn-RequestId", "r1"}});

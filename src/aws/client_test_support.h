@@ -135,7 +135,7 @@ std::optional<T> run(boost::asio::io_context& io, boost::asio::awaitable<T> call
                      std::chrono::milliseconds limit = std::chrono::seconds(20)) {
     std::optional<T> out;
     std::exception_ptr failure;
-    boost::asio::co_spawn(io, std::move(call), [&](std::exception_ptr e, T value) {
+    boost::asio::co_spawn(io, std::move(call), [&](const std::exception_ptr& e, T value) {
         failure = e;
         if (!e) out.emplace(std::move(value));
     });

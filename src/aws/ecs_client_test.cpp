@@ -186,6 +186,7 @@ TEST(EcsRequests, ListTasksInput) {
 
 TEST(EcsRequests, DescribeTasksBatchesOfAHundred) {
     std::vector<std::string> tasks;
+    tasks.reserve(250);
     for (int i = 0; i < 250; ++i)
         tasks.push_back("t" + std::to_string(i));
     const std::vector<json::object> inputs = describe_tasks_inputs("c", tasks);
@@ -233,6 +234,7 @@ TEST_F(EcsClientTest, ListTasksFollowsNextToken) {
 
 TEST_F(EcsClientTest, DescribeTasksMergesBatches) {
     std::vector<std::string> tasks;
+    tasks.reserve(101);
     for (int i = 0; i < 101; ++i)
         tasks.push_back("t" + std::to_string(i));
     server_.answer(200, R"({"tasks":[{"taskArn":"t0"}],"failures":[]})");

@@ -45,15 +45,15 @@ std::optional<SystemClock::time_point> time_of(const boost::json::object& obj,
 }
 
 const boost::json::array& array_of(const boost::json::object& obj, std::string_view key) {
-    static const boost::json::array kEmpty;
+    static const boost::json::array empty;
     const boost::json::value* v = obj.if_contains(key);
-    return v != nullptr && v->is_array() ? v->get_array() : kEmpty;
+    return v != nullptr && v->is_array() ? v->get_array() : empty;
 }
 
 const boost::json::object& object_of(const boost::json::object& obj, std::string_view key) {
-    static const boost::json::object kEmpty;
+    static const boost::json::object empty;
     const boost::json::value* v = obj.if_contains(key);
-    return v != nullptr && v->is_object() ? v->get_object() : kEmpty;
+    return v != nullptr && v->is_object() ? v->get_object() : empty;
 }
 
 std::vector<std::string> strings_of(const boost::json::object& obj, std::string_view key) {

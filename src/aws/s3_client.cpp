@@ -137,7 +137,7 @@ std::string content_md5(std::string_view body) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(body.data(), body.size(), digest, &len, EVP_md5(), nullptr);
-    std::string out(4 * ((len + 2) / 3), '\0');
+    std::string out(static_cast<std::size_t>(4) * ((len + 2) / 3), '\0');
     const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), digest,
                                   static_cast<int>(len));
     out.resize(static_cast<std::size_t>(n));
