@@ -25,12 +25,23 @@ TransportFailure failure_kind(const Error& e) {
 }
 
 // An attempt that got no response, in the executor's error format.
-Error transport_error(const Error& e, std::string_view service, std::string_view operation,
-                      int attempts) {
+Error transport_error(const Error& e, std::string_view service, std::string_view operation) {
     std::string msg;
     msg.append(service).append(" ").append(operation).append(": ").append(e.message);
-    if (attempts > 1) msg.append(" (after ").append(std::to_string(attempts)).append(" attempts)");
     return Error{e.code, std::move(msg)};
+}
+
+// Says why a retryable failure was given up on, so a user can tell a flaky service from a
+// request that was never retried.
+Error given_up(Error error, const RetryDecision& decision, int attempts) {
+    if (decision.verdict == RetryDecision::Verdict::not_retryable) return error;
+    if (attempts > 1) {
+        error.message.append(" (after ").append(std::to_string(attempts)).append(" attempts)");
+    }
+    if (decision.verdict == RetryDecision::Verdict::quota_exhausted) {
+        error.message.append(" (").append(verdict_name(decision.verdict)).append(")");
+    }
+    return error;
 }
 
 Result<boost::json::object> parse_object(std::string_view body, std::string_view service,
@@ -74,10 +85,12 @@ AwsError with_xml_fallback(AwsError parsed, const ResponseView& view) {
     return xml;
 }
 
-asio::awaitable<void> sleep_for(std::chrono::milliseconds delay) {
+// False when the wait was cancelled: the call then ends instead of retrying.
+asio::awaitable<bool> sleep_for(std::chrono::milliseconds delay) {
     asio::steady_timer timer(co_await asio::this_coro::executor);
     timer.expires_after(delay);
-    co_await timer.async_wait(kUse);
+    auto [ec] = co_await timer.async_wait(kUse);
+    co_return !ec;
 }
 
 }  // namespace
@@ -186,7 +199,7 @@ asio::awaitable<Result<HttpResponse>> AwsClient::send_to(Endpoint endpoint, Http
         AwsError aws_error;
         if (!res) {
             outcome.transport = failure_kind(res.error());
-            error = transport_error(res.error(), service, operation, attempt);
+            error = transport_error(res.error(), service, operation);
         } else if (res->status >= 200 && res->status < 300) {
             policy_.on_success(token);
             co_return res;
@@ -205,8 +218,8 @@ asio::awaitable<Result<HttpResponse>> AwsClient::send_to(Endpoint endpoint, Http
             error = to_error(aws_error, service, operation);
         }
         const RetryDecision decision = policy_.on_failure(attempt, outcome, token);
-        if (!decision.should_retry()) co_return error;
-        co_await sleep_for(decision.delay);
+        if (!decision.should_retry()) co_return given_up(std::move(error), decision, attempt);
+        if (!co_await sleep_for(decision.delay)) co_return error;
     }
 }
 

@@ -12,8 +12,9 @@
 //     policy's delay on an Asio timer and tries again; anything else returns at once.
 //   - ExpiredToken: when the provider is a CachingProvider it is invalidated and the call tried
 //     once more with fresh credentials, outside the retry budget.
-//   - Errors read "<service> <Operation>: <Code>: <message> (request id <id>)"; an error with no
-//     response says how many attempts were made.
+//   - Errors read "<service> <Operation>: <Code>: <message> (request id <id>)"; a retryable
+//     failure given up on says after how many attempts (and when the retry quota ran out).
+//   - Cancelling the call while it waits to retry ends it with the last attempt's error.
 
 #include <chrono>
 #include <functional>

@@ -190,8 +190,22 @@ TEST_F(AwsClientTest, ServerErrorsStopAtMaxAttempts) {
     ASSERT_TRUE(out.has_value());
     ASSERT_FALSE(out->has_value());
     EXPECT_EQ(out->error().code, Errc::unavailable);
-    EXPECT_EQ(out->error().message, "ecs RunTask: 503: Service Unavailable");
+    EXPECT_EQ(out->error().message, "ecs RunTask: 503: Service Unavailable (after 3 attempts)");
     EXPECT_EQ(server_.requests.size(), 3U);
+}
+
+TEST_F(AwsClientTest, RetryQuotaIsSharedAndReported) {
+    RetryOptions tight = fast_retries();
+    tight.quota_capacity = 5;  // room for one retry in all
+    AwsClient client = make_client(ecs(), tight);
+    server_.answer(503, "");
+    server_.answer(503, "");
+    auto out = run(io_, client.call_json("P", "RunTask", {}));
+    ASSERT_TRUE(out && !out->has_value());
+    EXPECT_EQ(out->error().message,
+              "ecs RunTask: 503: Service Unavailable (after 2 attempts) (retry quota exhausted)");
+    EXPECT_EQ(server_.requests.size(), 2U);
+    EXPECT_EQ(client.retry_policy().quota_available(), 0);
 }
 
 TEST_F(AwsClientTest, NonRetryableErrorKeepsCodeMessageAndRequestId) {
