@@ -715,6 +715,10 @@ Transport::~Transport() = default;
 asio::awaitable<Result<HttpResponse>> Transport::send(const Endpoint& endpoint,
                                                       const HttpRequest& request) {
     Impl& impl = *impl_;
+    if (endpoint.scheme != "http" && endpoint.scheme != "https") {
+        co_return make_error(Errc::invalid_argument,
+                             "endpoint scheme \"" + endpoint.scheme + "\" is not http or https");
+    }
     const Route route = make_route(endpoint, impl.options.proxies);
     const std::string target = request_target(route, request);
     const std::string host = request.host.empty() ? endpoint.host_header() : request.host;

@@ -103,6 +103,9 @@ TEST(Transport, RejectsWhatCannotBeSentFaithfully) {
         EXPECT_EQ(res.error().code, Errc::invalid_argument) << res.error().message;
         EXPECT_TRUE(contains(res.error().message, "http://127.0.0.1:")) << res.error().message;
     }
+    Result<HttpResponse> ftp = send(host, local(server.port(), "ftp"), request("GET", "/"));
+    ASSERT_FALSE(ftp);
+    EXPECT_EQ(ftp.error().code, Errc::invalid_argument);
     EXPECT_EQ(server.accepted(), 0U);
 }
 
