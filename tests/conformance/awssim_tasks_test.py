@@ -435,6 +435,217 @@ class RunTaskApiTest(TasksTestBase):
         self.assertIn("InvalidParameterException", bad.stderr)
 
 
+def awslogs(group, prefix="ecs", create=None):
+    options = {"awslogs-group": group, "awslogs-region": "us-east-1",
+               "awslogs-stream-prefix": prefix}
+    if create is not None:
+        options["awslogs-create-group"] = create
+    return {"logDriver": "awslogs", "options": options}
+
+
+class LogsTest(TasksTestBase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.logs = cls.sim.client("logs")
+
+    def events(self, group, stream):
+        out = self.logs.get_log_events(logGroupName=group, logStreamName=stream,
+                                       startFromHead=True)
+        return [e["message"] for e in out["events"]]
+
+    def test_task_output_reaches_its_log_stream(self):
+        self.logs.create_log_group(logGroupName="/ecs/exit3")
+        td = self.register("logged", [container(
+            command=["sh", "-c", "echo hello; echo oops >&2; exit 3"],
+            logConfiguration=awslogs("/ecs/exit3"))])
+        task = self.run_task(td)[0]
+        stopped = self.wait_for(task["taskArn"], [TERMINAL])
+        self.assertEqual(stopped["containers"][0]["exitCode"], 3)
+        task_id = task["taskArn"].rsplit("/", 1)[1]
+        stream = "ecs/app/" + task_id
+        self.assertEqual(sorted(self.events("/ecs/exit3", stream)), ["hello", "oops"])
+        streams = self.logs.describe_log_streams(logGroupName="/ecs/exit3")["logStreams"]
+        self.assertEqual([s["logStreamName"] for s in streams], [stream])
+
+    def test_create_group_option(self):
+        td = self.register("autogroup", [container(
+            command=["sh", "-c", "echo made"], logConfiguration=awslogs("/ecs/auto", "p", "true"))])
+        task = self.run_task(td)[0]
+        self.wait_for(task["taskArn"], [TERMINAL])
+        task_id = task["taskArn"].rsplit("/", 1)[1]
+        self.assertEqual(self.events("/ecs/auto", "p/app/" + task_id), ["made"])
+
+    def test_missing_group_fails_the_task(self):
+        td = self.register("nogroup", [container(
+            command=["sh", "-c", "echo never"], logConfiguration=awslogs("/ecs/missing"))])
+        task = self.run_task(td)[0]
+        stopped = self.wait_for(task["taskArn"], [TERMINAL])
+        self.assertEqual(stopped["stopCode"], "TaskFailedToStart")
+        self.assertTrue(stopped["stoppedReason"].startswith("ResourceInitializationError: "))
+        self.assertIn("The specified log group does not exist.", stopped["stoppedReason"])
+        self.assertNotIn("exitCode", stopped["containers"][0])
+
+    def test_long_output_is_split_and_complete(self):
+        self.logs.create_log_group(logGroupName="/ecs/long")
+        script = "python3 -c \"import sys; [print('line %d' % i) for i in range(3000)]; " \
+                 "sys.stdout.write('x' * 300000)\""
+        td = self.register("long", [container(command=["sh", "-c", script],
+                                              logConfiguration=awslogs("/ecs/long"))])
+        task = self.run_task(td)[0]
+        self.wait_for(task["taskArn"], [TERMINAL])
+        stream = "ecs/app/" + task["taskArn"].rsplit("/", 1)[1]
+        messages, token = [], None
+        while True:
+            kwargs = {"logGroupName": "/ecs/long", "logStreamName": stream,
+                      "startFromHead": True, "limit": 1000}
+            if token:
+                kwargs["nextToken"] = token
+            out = self.logs.get_log_events(**kwargs)
+            messages += [e["message"] for e in out["events"]]
+            if out["nextForwardToken"] == token:
+                break
+            token = out["nextForwardToken"]
+        self.assertEqual(messages[:3000], ["line %d" % i for i in range(3000)])
+        self.assertEqual([len(m) for m in messages[3000:]], [262118, 300000 - 262118])
+
+    def test_log_group_and_stream_api(self):
+        logs = self.logs
+        logs.create_log_group(logGroupName="/api/one")
+        logs.create_log_group(logGroupName="/api/two")
+        self.assertClientError(logs.create_log_group, "ResourceAlreadyExistsException",
+                               "The specified log group already exists",
+                               logGroupName="/api/one")
+        self.assertClientError(logs.create_log_group, "InvalidParameterException",
+                               logGroupName="bad name")
+        page = logs.describe_log_groups(logGroupNamePrefix="/api/", limit=1)
+        self.assertEqual([g["logGroupName"] for g in page["logGroups"]], ["/api/one"])
+        group = page["logGroups"][0]
+        self.assertEqual(group["arn"], "arn:aws:logs:us-east-1:000000000000:log-group:/api/one:*")
+        self.assertEqual(group["logGroupArn"],
+                         "arn:aws:logs:us-east-1:000000000000:log-group:/api/one")
+        rest = logs.describe_log_groups(logGroupNamePrefix="/api/", nextToken=page["nextToken"])
+        self.assertEqual([g["logGroupName"] for g in rest["logGroups"]], ["/api/two"])
+        self.assertNotIn("nextToken", rest)
+
+        logs.put_retention_policy(logGroupName="/api/one", retentionInDays=7)
+        self.assertEqual(logs.describe_log_groups(logGroupNamePrefix="/api/one")[
+            "logGroups"][0]["retentionInDays"], 7)
+        self.assertClientError(logs.put_retention_policy, "InvalidParameterException",
+                               logGroupName="/api/one", retentionInDays=2)
+
+        logs.create_log_stream(logGroupName="/api/one", logStreamName="s1")
+        self.assertClientError(logs.create_log_stream, "ResourceAlreadyExistsException",
+                               "The specified log stream already exists",
+                               logGroupName="/api/one", logStreamName="s1")
+        self.assertClientError(logs.create_log_stream, "ResourceNotFoundException",
+                               "The specified log group does not exist.",
+                               logGroupName="/api/none", logStreamName="s1")
+        streams = logs.describe_log_streams(logGroupName="/api/one")["logStreams"]
+        self.assertEqual(streams[0]["logStreamName"], "s1")
+        self.assertEqual(streams[0]["arn"],
+                         "arn:aws:logs:us-east-1:000000000000:log-group:/api/one:log-stream:s1")
+        logs.delete_log_stream(logGroupName="/api/one", logStreamName="s1")
+        self.assertClientError(logs.delete_log_stream, "ResourceNotFoundException",
+                               "The specified log stream does not exist.",
+                               logGroupName="/api/one", logStreamName="s1")
+        logs.delete_log_group(logGroupName="/api/two")
+        self.assertClientError(logs.delete_log_group, "ResourceNotFoundException",
+                               logGroupName="/api/two")
+
+    def test_put_get_and_filter_events(self):
+        logs = self.logs
+        logs.create_log_group(logGroupName="/api/events")
+        logs.create_log_stream(logGroupName="/api/events", logStreamName="a")
+        logs.create_log_stream(logGroupName="/api/events", logStreamName="b")
+        now = int(time.time() * 1000)
+        put = logs.put_log_events(logGroupName="/api/events", logStreamName="a", logEvents=[
+            {"timestamp": now + i, "message": "a%d %s" % (i, "ERROR" if i % 2 else "INFO")}
+            for i in range(5)])
+        self.assertNotIn("rejectedLogEventsInfo", put)
+        logs.put_log_events(logGroupName="/api/events", logStreamName="b", logEvents=[
+            {"timestamp": now + 2, "message": "b ERROR disk full"}])
+
+        first = logs.get_log_events(logGroupName="/api/events", logStreamName="a",
+                                    startFromHead=True, limit=2)
+        self.assertEqual([e["message"] for e in first["events"]], ["a0 INFO", "a1 ERROR"])
+        self.assertTrue(first["nextForwardToken"].startswith("f/"))
+        second = logs.get_log_events(logGroupName="/api/events", logStreamName="a",
+                                     nextToken=first["nextForwardToken"], limit=2)
+        self.assertEqual([e["message"] for e in second["events"]], ["a2 INFO", "a3 ERROR"])
+        tail = logs.get_log_events(logGroupName="/api/events", logStreamName="a", limit=2)
+        self.assertEqual([e["message"] for e in tail["events"]], ["a3 ERROR", "a4 INFO"])
+        back = logs.get_log_events(logGroupName="/api/events", logStreamName="a",
+                                   nextToken=tail["nextBackwardToken"], limit=10)
+        self.assertEqual([e["message"] for e in back["events"]],
+                         ["a0 INFO", "a1 ERROR", "a2 INFO"])
+        self.assertEqual(first["events"][0]["timestamp"], now)
+        self.assertIn("ingestionTime", first["events"][0])
+
+        found = logs.filter_log_events(logGroupName="/api/events", filterPattern="ERROR")
+        self.assertEqual([(e["logStreamName"], e["message"]) for e in found["events"]],
+                         [("a", "a1 ERROR"), ("b", "b ERROR disk full"), ("a", "a3 ERROR")])
+        self.assertEqual(len(found["events"][0]["eventId"]), 56)
+        phrase = logs.filter_log_events(logGroupName="/api/events",
+                                        filterPattern='"disk full"', logStreamNames=["b"])
+        self.assertEqual([e["message"] for e in phrase["events"]], ["b ERROR disk full"])
+        paged = logs.get_paginator("filter_log_events").paginate(
+            logGroupName="/api/events", PaginationConfig={"PageSize": 2})
+        self.assertEqual(sum(len(p["events"]) for p in paged), 6)
+
+        hour = 3600 * 1000
+        old = logs.put_log_events(logGroupName="/api/events", logStreamName="a", logEvents=[
+            {"timestamp": now - 14 * 24 * hour - hour, "message": "too old"},
+            {"timestamp": now - 14 * 24 * hour + hour, "message": "old but kept"}])
+        self.assertEqual(old["rejectedLogEventsInfo"], {"tooOldLogEventEndIndex": 0})
+        new = logs.put_log_events(logGroupName="/api/events", logStreamName="a", logEvents=[
+            {"timestamp": now, "message": "fine"},
+            {"timestamp": now + 3 * hour, "message": "too new"}])
+        self.assertEqual(new["rejectedLogEventsInfo"], {"tooNewLogEventStartIndex": 1})
+        self.assertClientError(
+            logs.put_log_events, "InvalidParameterException",
+            "The batch of log events in a single PutLogEvents request cannot span more than 24 "
+            "hours.", logGroupName="/api/events", logStreamName="a",
+            logEvents=[{"timestamp": now - 25 * hour, "message": "1"},
+                       {"timestamp": now, "message": "2"}])
+        self.assertClientError(
+            logs.put_log_events, "InvalidParameterException",
+            "Log events in a single PutLogEvents request must be in chronological order.",
+            logGroupName="/api/events", logStreamName="a",
+            logEvents=[{"timestamp": now, "message": "2"}, {"timestamp": now - 1, "message": "1"}])
+        self.assertClientError(
+            logs.put_log_events, "InvalidParameterException",
+            "Log event too large: 262145 bytes exceeds limit of 262144",
+            logGroupName="/api/events", logStreamName="a",
+            logEvents=[{"timestamp": now, "message": "x" * 262119}])
+        self.assertClientError(logs.put_log_events, "ResourceNotFoundException",
+                               "The specified log stream does not exist.",
+                               logGroupName="/api/events", logStreamName="zz",
+                               logEvents=[{"timestamp": now, "message": "m"}])
+
+    def test_logs_cli(self):
+        self.logs.create_log_group(logGroupName="/cli/logs")
+        self.logs.create_log_stream(logGroupName="/cli/logs", logStreamName="s")
+        now = int(time.time() * 1000)
+        out = self.sim.aws("logs", "put-log-events", "--log-group-name", "/cli/logs",
+                           "--log-stream-name", "s", "--log-events",
+                           "timestamp=%d,message=from-cli" % now)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        out = self.sim.aws("logs", "get-log-events", "--log-group-name", "/cli/logs",
+                           "--log-stream-name", "s", "--start-from-head")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual([e["message"] for e in json.loads(out.stdout)["events"]], ["from-cli"])
+        out = self.sim.aws("logs", "filter-log-events", "--log-group-name", "/cli/logs",
+                           "--filter-pattern", "cli")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(len(json.loads(out.stdout)["events"]), 1)
+        out = self.sim.aws("logs", "describe-log-groups", "--log-group-name-prefix", "/nope")
+        self.assertEqual(json.loads(out.stdout)["logGroups"], [])
+        bad = self.sim.aws("logs", "delete-log-group", "--log-group-name", "/nope")
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("ResourceNotFoundException", bad.stderr)
+
+
 class ShutdownTest(TasksTestBase):
     def test_shutdown_reaps_every_task(self):
         marker = tempfile.mkdtemp(prefix="awssim-shutdown-")
@@ -448,13 +659,17 @@ class ShutdownTest(TasksTestBase):
         ])
         task = self.run_task(td)[0]
         self.wait_for(task["taskArn"], ["RUNNING"])
-        deadline = time.monotonic() + 10
-        while len(os.listdir(marker)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
         pids = []
         for name in ("a", "b"):
-            with open(os.path.join(marker, name)) as f:
-                pids.append(int(f.read()))
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    with open(os.path.join(marker, name)) as f:
+                        pids.append(int(f.read()))
+                    break
+                except (FileNotFoundError, ValueError):
+                    self.assertLess(time.monotonic(), deadline, "no pid from container " + name)
+                    time.sleep(0.02)
         shutil.rmtree(marker, ignore_errors=True)
         self.sim.proc.terminate()
         self.assertEqual(self.sim.proc.wait(timeout=20), 0)

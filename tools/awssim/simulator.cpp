@@ -58,7 +58,9 @@ Simulator::Simulator(const SimulatorConfig& config, Clock clock)
       clock_(std::move(clock)),
       identities_(config.access_key, config.secret_key),
       ecs_state_(config.region),
-      ecs_(ecs_state_, clock_) {
+      ecs_(ecs_state_, clock_),
+      logs_state_(config.region),
+      logs_(logs_state_, clock_) {
     sigv4_.region = config.region;
     sigv4_.secret_for = [this](std::string_view key) {
         return identities_.secret_for(key, clock_());
@@ -67,6 +69,10 @@ Simulator::Simulator(const SimulatorConfig& config, Clock clock)
                            std::string(kEcsTargetPrefix),
                            [this](const Call&, std::string_view op, const json::object& in,
                                   std::size_t bytes) { return ecs_.call(op, in, bytes); }));
+    add_service("logs", std::make_unique<Json11Service>(
+                            std::string(kLogsTargetPrefix),
+                            [this](const Call&, std::string_view op, const json::object& in,
+                                   std::size_t) { return logs_.call(op, in); }));
     add_route("/_awssim/",
               [this](const Request& r, std::string_view rest) { return serve_admin(r, rest); });
 }
@@ -125,9 +131,9 @@ Response Simulator::serve_signed(const Request& request, std::string_view reques
 Status Simulator::run_tasks(const boost::asio::any_io_executor& executor, TaskRunnerConfig config) {
     config.region = config_.region;
     if (config.state_dir.empty()) config.state_dir = config_.state_dir;
-    auto runner =
-        TaskRunner::create(executor, std::move(config),
-                           TaskRunner::Services{ecs_state_, identities_, faults_}, clock_);
+    auto runner = TaskRunner::create(
+        executor, std::move(config),
+        TaskRunner::Services{ecs_state_, logs_state_, identities_, faults_}, clock_);
     if (!runner) return runner.error();
     task_runner_ = std::move(*runner);
     ecs_.set_launcher(task_runner_.get());

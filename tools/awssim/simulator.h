@@ -20,6 +20,7 @@
 #include "ecs_state.h"
 #include "faults.h"
 #include "identity.h"
+#include "logs_service.h"
 #include "service.h"
 #include "sigv4_verify.h"
 #include "task_runner.h"
@@ -68,6 +69,7 @@ public:
     IdentityStore& identities() { return identities_; }
     FaultInjector& faults() { return faults_; }
     EcsState& ecs_state() { return ecs_state_; }
+    LogsState& logs_state() { return logs_state_; }
     // Lets tasks really run: their processes are spawned and watched on `executor`, the one
     // serving requests. Without it (unit tests of the pure services) RunTask's tasks stay
     // PROVISIONING. Fails on an invalid task subnet.
@@ -90,6 +92,8 @@ private:
     SigV4Config sigv4_;
     EcsState ecs_state_;
     EcsService ecs_;
+    LogsState logs_state_;
+    LogsService logs_;
     std::map<std::string, std::unique_ptr<Service>, std::less<>> services_;
     std::vector<std::pair<std::string, RouteHandler>> routes_;
     // Last: destroyed first, while the state its tasks refer to still exists.

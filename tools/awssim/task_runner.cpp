@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 
+#include "awslogs_writer.h"
 #include "base/hex.h"
 
 namespace sockerless::awssim {
@@ -123,7 +124,7 @@ void TaskRunner::on_provisioned(const std::string& task_id) {
     if (run.fail_before_running) {
         request_stop(*task, run.fail_before_running->stop_code, run.fail_before_running->reason,
                      clock_());
-    } else if (!task->desired_stopped && attach_eni(*task)) {
+    } else if (!task->desired_stopped && attach_eni(*task) && prepare_logs(*task)) {
         run.scratch = std::filesystem::path(config_.state_dir) / "tasks" / task->id;
         std::error_code ec;
         std::filesystem::create_directories(run.scratch, ec);
@@ -154,6 +155,25 @@ bool TaskRunner::attach_eni(Task& task) {
     task.eni.status = "ATTACHED";
     task.connectivity_at = clock_();
     advance(task, TaskStatus::pending);
+    return true;
+}
+
+bool TaskRunner::prepare_logs(Task& task) {
+    auto now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_().time_since_epoch()).count();
+    for (const auto& c : task.containers) {
+        if (!c.awslogs || services_.logs.find_group(c.awslogs->group)) continue;
+        if (c.awslogs->create_group && valid_log_group_name(c.awslogs->group)) {
+            if (services_.logs.create_group(c.awslogs->group, now)) continue;
+        }
+        request_stop(task, "TaskFailedToStart",
+                     "ResourceInitializationError: failed to validate logger args: create stream "
+                     "has been retried 1 times: failed to create Cloudwatch log stream: "
+                     "ResourceNotFoundException: The specified log group does not exist. : exit "
+                     "status 1",
+                     clock_());
+        return false;
+    }
     return true;
 }
 
@@ -259,7 +279,16 @@ void TaskRunner::start_container(Task& task, TaskRun& run, std::size_t index) {
     ProcessSpec spec = process_spec(task, run, c);
     std::string task_id = task.id;
     ChildProcess::Handlers handlers;
-    handlers.on_exit = [this, task_id, index](int code) {
+    std::shared_ptr<AwsLogsWriter> log;
+    if (c.awslogs) {
+        std::string stream = c.name + "/" + task.id;
+        if (!c.awslogs->stream_prefix.empty()) stream = c.awslogs->stream_prefix + "/" + stream;
+        log = std::make_shared<AwsLogsWriter>(services_.logs, c.awslogs->group, stream, clock_);
+        handlers.on_stdout = [log](std::string_view chunk) { log->write(0, chunk); };
+        handlers.on_stderr = [log](std::string_view chunk) { log->write(1, chunk); };
+    }
+    handlers.on_exit = [this, task_id, index, log](int code) {
+        if (log) log->flush();
         on_container_exit(task_id, index, code);
     };
     auto child =
@@ -274,6 +303,7 @@ void TaskRunner::start_container(Task& task, TaskRun& run, std::size_t index) {
         c.finished_at = clock_();
         return;
     }
+    if (log) log->open();
     run.containers[index].process = std::move(*child);
     c.status = ContainerStatus::running;
     c.started_at = clock_();

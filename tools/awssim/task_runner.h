@@ -30,6 +30,7 @@
 #include "ecs_state.h"
 #include "faults.h"
 #include "identity.h"
+#include "logs_state.h"
 
 namespace sockerless::awssim {
 
@@ -49,6 +50,7 @@ public:
 
     struct Services {
         EcsState& ecs;
+        LogsState& logs;
         IdentityStore& identities;
         FaultInjector& faults;
     };
@@ -100,6 +102,9 @@ private:
     // Releases what the task held and marks it STOPPED; forgets its run.
     void deprovision(Task& task, TaskRun& run);
     bool attach_eni(Task& task);
+    // Creates missing awslogs groups where allowed; false (the task is stopping) when a group
+    // is missing and may not be created, as the awslogs driver fails on ECS.
+    bool prepare_logs(Task& task);
     ProcessSpec process_spec(const Task& task, const TaskRun& run,
                              const TaskContainer& container) const;
 
