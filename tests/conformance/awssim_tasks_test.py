@@ -646,6 +646,168 @@ class LogsTest(TasksTestBase):
         self.assertIn("ResourceNotFoundException", bad.stderr)
 
 
+ROLE = "arn:aws:iam::000000000000:role/app-role"
+CALLER = ("import boto3, json; "
+          "print(json.dumps(boto3.client('sts').get_caller_identity()))")
+
+
+class TaskEndpointsTest(TasksTestBase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.logs = cls.sim.client("logs")
+        cls.logs.create_log_group(logGroupName="/ecs/endpoints")
+
+    def output(self, task_arn):
+        stream = "ecs/app/" + task_arn.rsplit("/", 1)[1]
+        out = self.logs.get_log_events(logGroupName="/ecs/endpoints", logStreamName=stream,
+                                       startFromHead=True)
+        return [e["message"] for e in out["events"]]
+
+    def wait_for_output(self, task_arn, count=1, timeout=30):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                lines = self.output(task_arn)
+            except ClientError:
+                lines = []
+            if len(lines) >= count:
+                return lines
+            self.assertLess(time.monotonic(), deadline, "no output from " + task_arn)
+            time.sleep(0.02)
+
+    def test_task_role_credentials_reach_sts(self):
+        td = self.register("creds", [container(
+            command=["python3", "-c", CALLER], logConfiguration=awslogs("/ecs/endpoints"))],
+            taskRoleArn=ROLE)
+        task = self.run_task(td)[0]
+        stopped = self.wait_for(task["taskArn"], [TERMINAL], timeout=60)
+        lines = self.output(task["taskArn"])
+        self.assertEqual(stopped["containers"][0]["exitCode"], 0, lines)
+        identity = json.loads(lines[-1])
+        task_id = task["taskArn"].rsplit("/", 1)[1]
+        self.assertEqual(identity["Arn"],
+                         "arn:aws:sts::000000000000:assumed-role/app-role/" + task_id)
+        self.assertEqual(identity["Account"], "000000000000")
+
+    def test_credentials_endpoint_shape_and_revocation(self):
+        script = ("import json, os, urllib.request; "
+                  "r = urllib.request.Request(os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'], "
+                  "headers={'Authorization': os.environ['AWS_CONTAINER_AUTHORIZATION_TOKEN']}); "
+                  "print(json.dumps({'uri': os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'], "
+                  "'creds': json.load(urllib.request.urlopen(r))}), flush=True); "
+                  "import time; time.sleep(60)")
+        td = self.register("credshape", [container(
+            command=["python3", "-c", script], logConfiguration=awslogs("/ecs/endpoints"))],
+            taskRoleArn=ROLE)
+        task = self.run_task(td)[0]
+        seen = json.loads(self.wait_for_output(task["taskArn"])[0])
+        creds, uri = seen["creds"], seen["uri"]
+        self.assertTrue(uri.startswith(self.sim.url + "/v2/credentials/"))
+        self.assertEqual(creds["RoleArn"], ROLE)
+        self.assertTrue(creds["AccessKeyId"].startswith("ASIA"))
+        self.assertRegex(creds["Expiration"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertEqual(requests.get(uri, timeout=10).status_code, 401)
+        self.assertEqual(requests.get(uri, headers={"Authorization": "wrong"},
+                                      timeout=10).status_code, 401)
+        session = self.sim.client("ecs", key=creds["AccessKeyId"],
+                                  secret=creds["SecretAccessKey"], token=creds["Token"])
+        self.assertEqual(len(session.describe_clusters(clusters=[CLUSTER])["clusters"]), 1)
+        self.ecs.stop_task(cluster=CLUSTER, task=task["taskArn"])
+        self.wait_for(task["taskArn"], [TERMINAL])
+        self.assertEqual(requests.get(uri, timeout=10).status_code, 404)
+        with self.assertRaises(ClientError) as ctx:
+            session.describe_clusters(clusters=[CLUSTER])
+        self.assertEqual(ctx.exception.response["Error"]["Code"], "UnrecognizedClientException")
+
+    def test_no_task_role_no_credentials(self):
+        script = 'test -z "$AWS_CONTAINER_CREDENTIALS_FULL_URI" && echo none'
+        td = self.register("norole", [container(
+            command=["sh", "-c", script], logConfiguration=awslogs("/ecs/endpoints"))])
+        task = self.run_task(td)[0]
+        stopped = self.wait_for(task["taskArn"], [TERMINAL])
+        self.assertEqual(stopped["containers"][0]["exitCode"], 0)
+        self.assertEqual(self.output(task["taskArn"]), ["none"])
+        missing = requests.get(self.sim.url + "/v2/credentials/" + "0" * 8, timeout=10)
+        self.assertEqual(missing.status_code, 404)
+
+    def test_metadata_v4(self):
+        script = 'echo "$ECS_CONTAINER_METADATA_URI_V4 $ECS_CONTAINER_METADATA_URI"; ' \
+                 'exec sleep 60'
+        td = self.register("meta", [
+            container(command=["sh", "-c", script], logConfiguration=awslogs("/ecs/endpoints"),
+                      memory=256, cpu=128),
+            container("side", command=["sleep", "60"], essential=False)], cpu="512",
+            memory="1024")
+        task = self.run_task(td)[0]
+        running = self.wait_for(task["taskArn"], ["RUNNING"])
+        v4, v3 = self.wait_for_output(task["taskArn"])[0].split()
+        self.assertTrue(v4.startswith(self.sim.url + "/v4/"))
+        self.assertTrue(v3.startswith(self.sim.url + "/v3/"))
+        ip = {d["name"]: d["value"] for d in running["attachments"][0]["details"]}[
+            "privateIPv4Address"]
+
+        c = requests.get(v4, timeout=10).json()
+        self.assertEqual(c["Name"], "app")
+        self.assertEqual(c["ContainerARN"], running["containers"][0]["containerArn"])
+        self.assertEqual(c["DockerId"], running["containers"][0]["runtimeId"])
+        self.assertEqual(c["KnownStatus"], "RUNNING")
+        self.assertEqual(c["DesiredStatus"], "RUNNING")
+        self.assertEqual(c["Limits"], {"CPU": 128, "Memory": 256})
+        self.assertEqual(c["Labels"]["com.amazonaws.ecs.task-arn"], task["taskArn"])
+        self.assertEqual(c["Labels"]["com.amazonaws.ecs.task-definition-family"], "meta")
+        net = c["Networks"][0]
+        self.assertEqual(net["NetworkMode"], "awsvpc")
+        self.assertEqual(net["IPv4Addresses"], [ip])
+        self.assertEqual(net["IPv4SubnetCIDRBlock"], self.subnet)
+        self.assertEqual(c["LogDriver"], "awslogs")
+        self.assertEqual(requests.get(v3, timeout=10).json()["DockerId"], c["DockerId"])
+
+        t = requests.get(v4 + "/task", timeout=10).json()
+        self.assertEqual(t["TaskARN"], task["taskArn"])
+        self.assertEqual(t["Cluster"], running["clusterArn"])
+        self.assertEqual(t["Family"], "meta")
+        self.assertEqual(t["Revision"], td.rsplit(":", 1)[1])
+        self.assertEqual(t["DesiredStatus"], "RUNNING")
+        self.assertEqual(t["KnownStatus"], "RUNNING")
+        self.assertEqual(t["Limits"], {"CPU": 0.5, "Memory": 1024})
+        self.assertEqual(t["AvailabilityZone"], "us-east-1a")
+        self.assertEqual(t["LaunchType"], "FARGATE")
+        self.assertEqual(sorted(x["Name"] for x in t["Containers"]), ["app", "side"])
+
+        stats = requests.get(v4 + "/stats", timeout=10).json()
+        self.assertIn("memory_stats", stats)
+        self.assertGreater(stats["memory_stats"]["usage"], 0)
+        task_stats = requests.get(v4 + "/task/stats", timeout=10).json()
+        self.assertEqual(sorted(task_stats), sorted(x["runtimeId"] for x in running["containers"]))
+        self.assertEqual(requests.get(self.sim.url + "/v4/nope-nope", timeout=10).status_code, 404)
+        self.ecs.stop_task(cluster=CLUSTER, task=task["taskArn"])
+        self.wait_for(task["taskArn"], [TERMINAL])
+
+    def test_agent_answers_health_at_its_eni_address(self):
+        td = self.register("agent", [container(
+            command=[AGENT_BINARY, "--keep-alive"], logConfiguration=awslogs("/ecs/endpoints"),
+            environment=[{"name": "SOCKERLESS_AGENT_PORT", "value": "9111"}])])
+        task = self.run_task(td)[0]
+        running = self.wait_for(task["taskArn"], ["RUNNING"])
+        ip = {d["name"]: d["value"] for d in running["attachments"][0]["details"]}[
+            "privateIPv4Address"]
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = requests.get("http://%s:9111/health" % ip, timeout=2)
+                if health.status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            self.assertLess(time.monotonic(), deadline, "agent never healthy; log: %s" %
+                            self.output(task["taskArn"]))
+            time.sleep(0.02)
+        self.ecs.stop_task(cluster=CLUSTER, task=task["taskArn"])
+        stopped = self.wait_for(task["taskArn"], [TERMINAL])
+        self.assertIn(stopped["containers"][0]["exitCode"], (0, 143))
+
+
 class ShutdownTest(TasksTestBase):
     def test_shutdown_reaps_every_task(self):
         marker = tempfile.mkdtemp(prefix="awssim-shutdown-")

@@ -137,6 +137,15 @@ Status Simulator::run_tasks(const boost::asio::any_io_executor& executor, TaskRu
     if (!runner) return runner.error();
     task_runner_ = std::move(*runner);
     ecs_.set_launcher(task_runner_.get());
+    task_endpoints_ = std::make_unique<TaskEndpoints>(ecs_state_, *task_runner_, clock_);
+    add_route("/v2/credentials/", [this](const Request& r, std::string_view rest) {
+        return task_endpoints_->credentials(r, rest);
+    });
+    for (std::string prefix : {"/v3/", "/v4/"}) {
+        add_route(prefix, [this](const Request& r, std::string_view rest) {
+            return task_endpoints_->metadata(r, rest);
+        });
+    }
     return ok();
 }
 

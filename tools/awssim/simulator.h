@@ -23,6 +23,7 @@
 #include "logs_service.h"
 #include "service.h"
 #include "sigv4_verify.h"
+#include "task_endpoints.h"
 #include "task_runner.h"
 
 namespace sockerless::awssim {
@@ -98,6 +99,7 @@ private:
     std::vector<std::pair<std::string, RouteHandler>> routes_;
     // Last: destroyed first, while the state its tasks refer to still exists.
     std::unique_ptr<TaskRunner> task_runner_;
+    std::unique_ptr<TaskEndpoints> task_endpoints_;
 };
 
 }  // namespace sockerless::awssim

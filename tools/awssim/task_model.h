@@ -146,10 +146,9 @@ struct Task {
     TaskEni eni;
     std::vector<TaskContainer> containers;
 
-    // The container-credentials endpoint's id and bearer token, and the session they serve.
+    // The container-credentials endpoint's id and bearer token (task role only).
     std::string credentials_id;
     std::string credentials_token;
-    std::string session_access_key;
 
     TaskContainer* container(std::string_view name);
     [[nodiscard]] const TaskContainer* container(std::string_view name) const;

@@ -15,6 +15,10 @@ namespace sockerless::awssim {
 namespace asio = boost::asio;
 namespace {
 
+// Task role credentials live six hours and are renewed when less than one is left.
+constexpr auto kCredentialsLifetime = std::chrono::hours(6);
+constexpr auto kCredentialsRenewal = std::chrono::hours(1);
+
 // How long shutdown lets processes exit on SIGTERM before killing them.
 constexpr auto kShutdownGrace = std::chrono::milliseconds(2000);
 
@@ -125,6 +129,7 @@ void TaskRunner::on_provisioned(const std::string& task_id) {
         request_stop(*task, run.fail_before_running->stop_code, run.fail_before_running->reason,
                      clock_());
     } else if (!task->desired_stopped && attach_eni(*task) && prepare_logs(*task)) {
+        issue_credentials(*task);
         run.scratch = std::filesystem::path(config_.state_dir) / "tasks" / task->id;
         std::error_code ec;
         std::filesystem::create_directories(run.scratch, ec);
@@ -156,6 +161,39 @@ bool TaskRunner::attach_eni(Task& task) {
     task.connectivity_at = clock_();
     advance(task, TaskStatus::pending);
     return true;
+}
+
+void TaskRunner::issue_credentials(Task& task) {
+    if (task.task_role_arn.empty()) return;
+    auto session = services_.identities.issue_session(task.task_role_arn, task.id, clock_(),
+                                                      kCredentialsLifetime);
+    auto token = random_hex_token(32);
+    task.credentials_id = new_request_id();
+    task.credentials_token = token ? *token : new_request_id();
+    credentials_[task.credentials_id] =
+        IssuedCredentials{task.id, task.credentials_token, session, {session.access_key}};
+}
+
+const TaskRunner::IssuedCredentials* TaskRunner::credentials(std::string_view id) {
+    auto it = credentials_.find(id);
+    if (it == credentials_.end()) return nullptr;
+    IssuedCredentials& issued = it->second;
+    // As ECS does, hand out fresh credentials well before the old ones expire; the old ones stay
+    // valid until then (an SDK may still hold them).
+    if (issued.session.expiration - clock_() < kCredentialsRenewal) {
+        issued.session = services_.identities.issue_session(issued.session.role_arn, issued.task_id,
+                                                            clock_(), kCredentialsLifetime);
+        issued.access_keys.push_back(issued.session.access_key);
+    }
+    return &issued;
+}
+
+std::optional<pid_t> TaskRunner::container_pid(std::string_view task_id, std::size_t index) const {
+    auto it = runs_.find(task_id);
+    if (it == runs_.end() || index >= it->second->containers.size()) return std::nullopt;
+    const auto& process = it->second->containers[index].process;
+    if (!process || process->exited()) return std::nullopt;
+    return process->pid();
 }
 
 bool TaskRunner::prepare_logs(Task& task) {
@@ -361,7 +399,11 @@ void TaskRunner::deprovision(Task& task, TaskRun& run) {
     task.execution_stopped_at = clock_();
     advance(task, TaskStatus::deprovisioning);
     if (!task.eni.private_ip.empty()) pool_.release(task.eni.private_ip);
-    if (!task.session_access_key.empty()) services_.identities.revoke(task.session_access_key);
+    if (auto it = credentials_.find(task.credentials_id); it != credentials_.end()) {
+        for (const auto& key : it->second.access_keys)
+            services_.identities.revoke(key);
+        credentials_.erase(it);
+    }
     if (!run.scratch.empty()) {
         std::error_code ignored;
         std::filesystem::remove_all(run.scratch, ignored);

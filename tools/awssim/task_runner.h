@@ -70,6 +70,21 @@ public:
     void shutdown();
 
     [[nodiscard]] const TaskRunnerConfig& config() const { return config_; }
+    [[nodiscard]] const std::string& task_subnet() const { return pool_.cidr(); }
+
+    // The task role credentials a task's container-credentials endpoint id stands for.
+    struct IssuedCredentials {
+        std::string task_id;
+        std::string token;  // the bearer token the task must present
+        SessionCredentials session;
+        std::vector<std::string> access_keys;  // every session issued, to revoke at the end
+    };
+    // The credentials behind `id`, renewed when they are about to expire; null when unknown
+    // (never issued, or the task stopped).
+    const IssuedCredentials* credentials(std::string_view id);
+    // The pid of a running container's main process.
+    [[nodiscard]] std::optional<pid_t> container_pid(std::string_view task_id,
+                                                     std::size_t index) const;
 
 private:
     struct ContainerRun {
@@ -102,6 +117,7 @@ private:
     // Releases what the task held and marks it STOPPED; forgets its run.
     void deprovision(Task& task, TaskRun& run);
     bool attach_eni(Task& task);
+    void issue_credentials(Task& task);
     // Creates missing awslogs groups where allowed; false (the task is stopping) when a group
     // is missing and may not be created, as the awslogs driver fails on ECS.
     bool prepare_logs(Task& task);
@@ -114,6 +130,7 @@ private:
     Clock clock_;
     AddressPool pool_;
     std::map<std::string, std::unique_ptr<TaskRun>, std::less<>> runs_;
+    std::map<std::string, IssuedCredentials, std::less<>> credentials_;
 };
 
 }  // namespace sockerless::awssim
