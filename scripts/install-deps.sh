@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libssl-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev
   libyaml-cpp-dev libc-ares-dev libexpat1-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
   busybox-static clang-format clang-tidy util-linux procps python3
-  skopeo docker-registry tzdata
+  skopeo docker-registry tzdata libarchive-dev runc
 )
 
 missing=()
