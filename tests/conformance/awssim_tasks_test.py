@@ -302,6 +302,110 @@ class TaskLifecycleTest(TasksTestBase):
             self.wait_for(arn, [TERMINAL])
 
 
+class DependsOnTest(TasksTestBase):
+    def test_chain_of_conditions(self):
+        td = self.register("chain", [
+            container("init", essential=False, command=["sh", "-c", "echo a > step-a"]),
+            container("mid", essential=False,
+                      command=["sh", "-c", "test -f step-a && echo b > step-b; exit 5"],
+                      dependsOn=[{"containerName": "init", "condition": "SUCCESS"}]),
+            container("side", essential=False, command=["sleep", "60"],
+                      dependsOn=[{"containerName": "init", "condition": "START"}]),
+            container("main", command=["sh", "-c", "test -f step-a && test -f step-b"],
+                      dependsOn=[{"containerName": "mid", "condition": "COMPLETE"},
+                                 {"containerName": "side", "condition": "START"}]),
+        ])
+        task = self.run_task(td)[0]
+        stopped = self.wait_for(task["taskArn"], [TERMINAL])
+        by = {c["name"]: c for c in stopped["containers"]}
+        self.assertEqual(by["init"]["exitCode"], 0)
+        self.assertEqual(by["mid"]["exitCode"], 5)
+        self.assertEqual(by["main"]["exitCode"], 0)
+        self.assertEqual(by["side"]["exitCode"], 143)
+        self.assertEqual(stopped["stopCode"], "EssentialContainerExited")
+
+    def test_failing_success_dependency_stops_the_task(self):
+        td = self.register("badinit", [
+            container("init", essential=False, command=["sh", "-c", "exit 1"]),
+            container("main", command=["sh", "-c", "echo should not run"],
+                      dependsOn=[{"containerName": "init", "condition": "SUCCESS"}]),
+        ])
+        task = self.run_task(td)[0]
+        stopped = self.wait_for(task["taskArn"], [TERMINAL])
+        by = {c["name"]: c for c in stopped["containers"]}
+        self.assertEqual(by["init"]["exitCode"], 1)
+        self.assertEqual(by["main"]["exitCode"], 143)
+        self.assertNotIn("runtimeId", by["main"])
+        self.assertEqual(
+            by["main"]["reason"],
+            "CannotStartContainerError: dependency graph: failed to resolve container ordering "
+            "dependency [init] for target [main] as dependency did not exit successfully.")
+        self.assertEqual(stopped["stopCode"], "EssentialContainerExited")
+        self.assertEqual(stopped["stoppedReason"], "Essential container in task exited")
+        self.assertNotIn("startedAt", stopped)
+
+    def test_healthy_dependency_and_health_status(self):
+        td = self.register("healthy", [
+            container("db", essential=True,
+                      command=["sh", "-c", "echo $(date +%s%N) > db-start; sleep 0.3; touch ready;"
+                                           " exec sleep 60"],
+                      healthCheck={"command": ["CMD-SHELL", "test -f ready"], "interval": 5,
+                                   "timeout": 2, "retries": 1, "startPeriod": 30}),
+            container("app", essential=False,
+                      command=["sh", "-c", "test -f ready && exec sleep 60"],
+                      dependsOn=[{"containerName": "db", "condition": "HEALTHY"}]),
+        ])
+        task = self.run_task(td)[0]
+        provisioning = self.describe(task["taskArn"])
+        self.assertEqual(provisioning["healthStatus"], "UNKNOWN")
+        deadline = time.monotonic() + 30
+        while True:
+            t = self.describe(task["taskArn"])
+            by = {c["name"]: c for c in t["containers"]}
+            if by["app"]["lastStatus"] == "RUNNING":
+                break
+            self.assertEqual(by["app"]["lastStatus"], "PENDING")
+            self.assertNotEqual(t["lastStatus"], "RUNNING", "RUNNING while app still waits")
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.02)
+        self.assertEqual(by["db"]["healthStatus"], "HEALTHY")
+        self.assertEqual(t["healthStatus"], "HEALTHY")
+        running = self.wait_for(task["taskArn"], ["RUNNING"])
+        self.assertEqual({c["name"]: c["lastStatus"] for c in running["containers"]},
+                         {"db": "RUNNING", "app": "RUNNING"})
+        self.ecs.stop_task(cluster=CLUSTER, task=task["taskArn"])
+        self.wait_for(task["taskArn"], [TERMINAL])
+
+    def test_unhealthy_container_and_dependency_timeout(self):
+        td = self.register("unhealthy", [
+            container("db", essential=True, command=["sleep", "60"], startTimeout=2,
+                      healthCheck={"command": ["CMD", "false"], "interval": 5, "timeout": 2,
+                                   "retries": 1, "startPeriod": 1}),
+            container("app", essential=False, command=["sleep", "60"],
+                      dependsOn=[{"containerName": "db", "condition": "HEALTHY"}]),
+        ])
+        task = self.run_task(td)[0]
+        deadline = time.monotonic() + 30
+        while True:
+            t = self.describe(task["taskArn"])
+            by = {c["name"]: c for c in t["containers"]}
+            if by["app"]["lastStatus"] == "STOPPED":
+                break
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        self.assertTrue(by["app"]["reason"].endswith("has timed out."), by["app"])
+        self.assertEqual(by["app"]["exitCode"], 143)
+        unhealthy_deadline = time.monotonic() + 30
+        while t["healthStatus"] != "UNHEALTHY":
+            self.assertLess(time.monotonic(), unhealthy_deadline, t)
+            time.sleep(0.05)
+            t = self.describe(task["taskArn"])
+        self.assertEqual({c["name"]: c["healthStatus"] for c in t["containers"]}["db"],
+                         "UNHEALTHY")
+        self.ecs.stop_task(cluster=CLUSTER, task=task["taskArn"])
+        self.wait_for(task["taskArn"], [TERMINAL])
+
+
 class RunTaskApiTest(TasksTestBase):
     def test_overrides_limit_boundary(self):
         td = self.register("limit", [container(command=["true"])])

@@ -277,6 +277,7 @@ TaskContainer container_from(const json::object& def, const Overrides& overrides
     c.memory_reservation = int_of(def, "memoryReservation");
     if (auto t = int_of(def, "stopTimeout"))
         c.stop_timeout = std::min<std::chrono::seconds>(std::chrono::seconds(*t), kMaxStopTimeout);
+    if (auto t = int_of(def, "startTimeout")) c.start_timeout = std::chrono::seconds(*t);
     c.depends_on = depends_on_of(def);
     c.health_check = health_check_of(def);
     c.awslogs = awslogs_of(def);

@@ -193,7 +193,7 @@ Health task_health(const Task& task) {
     return any && all_healthy ? Health::healthy : Health::unknown;
 }
 
-StartDecision start_decision(const Task& task, const TaskContainer& target) {
+StartDecision start_decision(const Task& task, const TaskContainer& target, TimePoint now) {
     bool waiting = false;
     for (const auto& dep : target.depends_on) {
         const TaskContainer* d = task.container(dep.container);
@@ -204,6 +204,13 @@ StartDecision start_decision(const Task& task, const TaskContainer& target) {
         auto [condition, why] = check(dep, *d);
         if (condition == Condition::impossible)
             return {StartDecision::Verdict::never, dependency_error(dep, target, why)};
+        if (condition == Condition::unmet && d->started_at && d->start_timeout &&
+            now >= *d->started_at + *d->start_timeout) {
+            return {StartDecision::Verdict::never,
+                    "CannotStartContainerError: dependency graph: container ordering dependency "
+                    "[" +
+                        dep.container + "] for target [" + target.name + "] has timed out."};
+        }
         if (condition == Condition::unmet) waiting = true;
     }
     return {waiting ? StartDecision::Verdict::wait : StartDecision::Verdict::ready, ""};

@@ -81,6 +81,9 @@ struct TaskContainer {
     std::optional<long> memory;
     std::optional<long> memory_reservation;
     std::chrono::seconds stop_timeout{30};
+    // How long containers depending on this one wait for its COMPLETE, SUCCESS or HEALTHY
+    // condition after it started; none when unset.
+    std::optional<std::chrono::seconds> start_timeout;
     std::vector<ContainerDependency> depends_on;
     std::optional<HealthCheckSpec> health_check;
     std::optional<AwsLogsConfig> awslogs;
@@ -174,7 +177,8 @@ struct StartDecision {
     enum class Verdict { wait, ready, never } verdict = Verdict::wait;
     std::string reason;  // for never: why the condition can no longer be met, as ECS words it
 };
-StartDecision start_decision(const Task& task, const TaskContainer& target);
+// `now` decides whether a dependency's startTimeout has run out.
+StartDecision start_decision(const Task& task, const TaskContainer& target, TimePoint now);
 
 // The length ECS checks against its 8192 limit: the UTF-16 length (Java's String.length()) of
 // the compact JSON serialization of the containerOverrides list.

@@ -71,12 +71,13 @@ TEST(DependsOnTest, ConditionsWaitThenResolve) {
     task.containers = {named("init", false), named("side", false), named("main")};
     task.containers[2].depends_on = {{"init", "SUCCESS"}, {"side", "START"}};
     auto& main = task.containers[2];
-    EXPECT_EQ(start_decision(task, main).verdict, StartDecision::Verdict::wait);
+    EXPECT_EQ(start_decision(task, main, TimePoint{}).verdict, StartDecision::Verdict::wait);
     started(task.containers[1]);
-    EXPECT_EQ(start_decision(task, main).verdict, StartDecision::Verdict::wait);
+    EXPECT_EQ(start_decision(task, main, TimePoint{}).verdict, StartDecision::Verdict::wait);
     exited(task.containers[0], 0);
-    EXPECT_EQ(start_decision(task, main).verdict, StartDecision::Verdict::ready);
-    EXPECT_EQ(start_decision(task, task.containers[0]).verdict, StartDecision::Verdict::ready);
+    EXPECT_EQ(start_decision(task, main, TimePoint{}).verdict, StartDecision::Verdict::ready);
+    EXPECT_EQ(start_decision(task, task.containers[0], TimePoint{}).verdict,
+              StartDecision::Verdict::ready);
 }
 
 TEST(DependsOnTest, FailedSuccessDependencyCanNeverBeMet) {
@@ -84,7 +85,7 @@ TEST(DependsOnTest, FailedSuccessDependencyCanNeverBeMet) {
     task.containers = {named("init", false), named("main")};
     task.containers[1].depends_on = {{"init", "SUCCESS"}};
     exited(task.containers[0], 1);
-    auto decision = start_decision(task, task.containers[1]);
+    auto decision = start_decision(task, task.containers[1], TimePoint{});
     EXPECT_EQ(decision.verdict, StartDecision::Verdict::never);
     EXPECT_EQ(decision.reason,
               "CannotStartContainerError: dependency graph: failed to resolve container ordering "
@@ -96,9 +97,11 @@ TEST(DependsOnTest, CompleteAcceptsAnyExitCode) {
     task.containers = {named("job", false), named("main")};
     task.containers[1].depends_on = {{"job", "COMPLETE"}};
     started(task.containers[0]);
-    EXPECT_EQ(start_decision(task, task.containers[1]).verdict, StartDecision::Verdict::wait);
+    EXPECT_EQ(start_decision(task, task.containers[1], TimePoint{}).verdict,
+              StartDecision::Verdict::wait);
     exited(task.containers[0], 9);
-    EXPECT_EQ(start_decision(task, task.containers[1]).verdict, StartDecision::Verdict::ready);
+    EXPECT_EQ(start_decision(task, task.containers[1], TimePoint{}).verdict,
+              StartDecision::Verdict::ready);
 }
 
 TEST(DependsOnTest, DependencyThatNeverStartedIsFatalForEveryCondition) {
@@ -108,7 +111,7 @@ TEST(DependsOnTest, DependencyThatNeverStartedIsFatalForEveryCondition) {
         task.containers[0].health_check = HealthCheckSpec{};
         task.containers[0].status = ContainerStatus::stopped;  // failed to start
         task.containers[1].depends_on = {{"dep", condition}};
-        auto decision = start_decision(task, task.containers[1]);
+        auto decision = start_decision(task, task.containers[1], TimePoint{});
         EXPECT_EQ(decision.verdict, StartDecision::Verdict::never) << condition;
         EXPECT_TRUE(decision.reason.ends_with("because dependency will never start")) << condition;
     }
@@ -120,22 +123,42 @@ TEST(DependsOnTest, HealthyWaitsForHealthAndFailsWhenTheDependencyStops) {
     task.containers[0].health_check = HealthCheckSpec{};
     task.containers[1].depends_on = {{"db", "HEALTHY"}};
     started(task.containers[0]);
-    EXPECT_EQ(start_decision(task, task.containers[1]).verdict, StartDecision::Verdict::wait);
+    EXPECT_EQ(start_decision(task, task.containers[1], TimePoint{}).verdict,
+              StartDecision::Verdict::wait);
     task.containers[0].health = Health::healthy;
-    EXPECT_EQ(start_decision(task, task.containers[1]).verdict, StartDecision::Verdict::ready);
+    EXPECT_EQ(start_decision(task, task.containers[1], TimePoint{}).verdict,
+              StartDecision::Verdict::ready);
     task.containers[0].health = Health::unknown;
     exited(task.containers[0], 0);
-    EXPECT_EQ(start_decision(task, task.containers[1]).verdict, StartDecision::Verdict::never);
+    EXPECT_EQ(start_decision(task, task.containers[1], TimePoint{}).verdict,
+              StartDecision::Verdict::never);
+}
+
+TEST(DependsOnTest, StartTimeoutOfTheDependencyEndsTheWait) {
+    Task task;
+    task.containers = {named("slow", false), named("main")};
+    task.containers[0].start_timeout = std::chrono::seconds(10);
+    task.containers[1].depends_on = {{"slow", "COMPLETE"}};
+    task.containers[0].status = ContainerStatus::running;
+    task.containers[0].started_at = TimePoint{std::chrono::seconds(100)};
+    EXPECT_EQ(
+        start_decision(task, task.containers[1], TimePoint{std::chrono::seconds(109)}).verdict,
+        StartDecision::Verdict::wait);
+    auto late = start_decision(task, task.containers[1], TimePoint{std::chrono::seconds(110)});
+    EXPECT_EQ(late.verdict, StartDecision::Verdict::never);
+    EXPECT_TRUE(late.reason.ends_with("has timed out.")) << late.reason;
 }
 
 TEST(DependsOnTest, UnknownContainerOrConditionIsFatal) {
     Task task;
     task.containers = {named("main")};
     task.containers[0].depends_on = {{"ghost", "START"}};
-    EXPECT_EQ(start_decision(task, task.containers[0]).verdict, StartDecision::Verdict::never);
+    EXPECT_EQ(start_decision(task, task.containers[0], TimePoint{}).verdict,
+              StartDecision::Verdict::never);
     task.containers.push_back(named("dep", false));
     task.containers[0].depends_on = {{"dep", "SOMETIMES"}};
-    EXPECT_EQ(start_decision(task, task.containers[0]).verdict, StartDecision::Verdict::never);
+    EXPECT_EQ(start_decision(task, task.containers[0], TimePoint{}).verdict,
+              StartDecision::Verdict::never);
 }
 
 TEST(TaskHealthTest, EssentialContainersWithChecksDecide) {

@@ -19,6 +19,9 @@ namespace {
 constexpr auto kCredentialsLifetime = std::chrono::hours(6);
 constexpr auto kCredentialsRenewal = std::chrono::hours(1);
 
+// How often a container is probed during its health check's start period.
+constexpr auto kStartPeriodProbe = std::chrono::milliseconds(250);
+
 // How long shutdown lets processes exit on SIGTERM before killing them.
 constexpr auto kShutdownGrace = std::chrono::milliseconds(2000);
 
@@ -242,7 +245,7 @@ void TaskRunner::start_ready_containers(Task& task, TaskRun& run) {
         for (std::size_t i = 0; i < task.containers.size() && !task.desired_stopped; ++i) {
             TaskContainer& c = task.containers[i];
             if (c.status != ContainerStatus::pending) continue;
-            auto decision = start_decision(task, c);
+            auto decision = start_decision(task, c, clock_());
             if (decision.verdict == StartDecision::Verdict::ready) {
                 start_container(task, run, i);
                 changed = true;
@@ -342,9 +345,110 @@ void TaskRunner::start_container(Task& task, TaskRun& run, std::size_t index) {
         return;
     }
     if (log) log->open();
-    run.containers[index].process = std::move(*child);
+    ContainerRun& cr = run.containers[index];
+    cr.process = std::move(*child);
+    cr.spec = std::move(spec);
     c.status = ContainerStatus::running;
     c.started_at = clock_();
+    if (c.start_timeout) {
+        cr.start_timer = std::make_unique<asio::steady_timer>(executor_, *c.start_timeout);
+        cr.start_timer->async_wait([this, task_id](const boost::system::error_code& ec) {
+            if (!ec) progress(task_id);
+        });
+    }
+    if (c.health_check) schedule_probe(task, cr, index);
+}
+
+void TaskRunner::schedule_probe(const Task& task, ContainerRun& run, std::size_t index) {
+    const TaskContainer& c = task.containers[index];
+    const HealthCheckSpec& hc = *c.health_check;
+    // Until the first success and within the start period, probe quickly (Docker's
+    // start-interval idea), so dependents need not wait a whole interval; then every interval.
+    bool starting =
+        c.health != Health::healthy && c.started_at && clock_() < *c.started_at + hc.start_period;
+    auto delay = starting ? std::min<std::chrono::milliseconds>(hc.interval, kStartPeriodProbe)
+                          : std::chrono::milliseconds(hc.interval);
+    if (!run.health_timer) run.health_timer = std::make_unique<asio::steady_timer>(executor_);
+    run.health_timer->expires_after(delay);
+    run.health_timer->async_wait(
+        [this, task_id = task.id, index](const boost::system::error_code& ec) {
+            if (!ec) run_probe(task_id, index);
+        });
+}
+
+void TaskRunner::run_probe(const std::string& task_id, std::size_t index) {
+    Task* task = services_.ecs.find_task(task_id);
+    auto it = runs_.find(task_id);
+    if (!task || it == runs_.end()) return;
+    const TaskContainer& c = task->containers[index];
+    ContainerRun& cr = it->second->containers[index];
+    if (c.status != ContainerStatus::running || task->desired_stopped) return;
+    ProcessSpec spec = cr.spec;
+    const auto& command = c.health_check->command;
+    if (command.front() == "CMD-SHELL") {
+        std::string script = command.size() > 1 ? command[1] : "";
+        spec.argv = {"/bin/sh", "-c", script};
+    } else {
+        spec.argv.assign(command.begin() + (command.front() == "CMD" ? 1 : 0), command.end());
+    }
+    ChildProcess::Handlers handlers;
+    handlers.on_exit = [this, task_id, index](int code) { on_probe_exit(task_id, index, code); };
+    auto probe = spec.argv.empty() ? Result<std::shared_ptr<ChildProcess>>(
+                                         make_error(Errc::invalid_argument, "empty health check"))
+                                   : ChildProcess::spawn(executor_, spec, std::move(handlers));
+    if (!probe) {
+        on_probe_exit(task_id, index, 127);
+        return;
+    }
+    cr.probe = std::move(*probe);
+    cr.probe_deadline = std::make_unique<asio::steady_timer>(executor_, c.health_check->timeout);
+    cr.probe_deadline->async_wait([this, task_id, index](const boost::system::error_code& ec) {
+        if (ec) return;
+        auto run = runs_.find(task_id);
+        if (run == runs_.end()) return;
+        // Its exit (by SIGKILL) is reported as a failure like any other.
+        if (auto& p = run->second->containers[index].probe) p->kill_all();
+    });
+}
+
+void TaskRunner::on_probe_exit(const std::string& task_id, std::size_t index, int exit_code) {
+    Task* task = services_.ecs.find_task(task_id);
+    auto it = runs_.find(task_id);
+    if (!task || it == runs_.end()) return;
+    TaskContainer& c = task->containers[index];
+    ContainerRun& cr = it->second->containers[index];
+    cr.probe.reset();
+    cr.probe_deadline.reset();
+    if (c.status != ContainerStatus::running) return;
+    const HealthCheckSpec& hc = *c.health_check;
+    Health before = c.health;
+    if (exit_code == 0) {
+        c.health = Health::healthy;
+        cr.failures = 0;
+    } else {
+        bool starting = c.health != Health::healthy && c.started_at &&
+                        clock_() < *c.started_at + hc.start_period;
+        if (!starting && ++cr.failures >= hc.retries) c.health = Health::unhealthy;
+    }
+    if (c.health != before) {
+        ++task->version;
+        progress(task_id);
+        it = runs_.find(task_id);
+        if (it == runs_.end()) return;
+    }
+    if (task->containers[index].status == ContainerStatus::running && !task->desired_stopped)
+        schedule_probe(*task, it->second->containers[index], index);
+}
+
+void TaskRunner::stop_health_checks(ContainerRun& run) {
+    run.health_timer.reset();
+    run.probe_deadline.reset();
+    run.start_timer.reset();
+    if (run.probe) {
+        run.probe->disown();
+        run.probe->kill_all();
+        run.probe.reset();
+    }
 }
 
 void TaskRunner::on_container_exit(const std::string& task_id, std::size_t index, int exit_code) {
@@ -359,6 +463,7 @@ void TaskRunner::on_container_exit(const std::string& task_id, std::size_t index
     ContainerRun& cr = it->second->containers[index];
     cr.kill_timer.reset();
     cr.process.reset();
+    stop_health_checks(cr);
     progress(task_id);
 }
 
@@ -376,6 +481,7 @@ void TaskRunner::stop_containers(Task& task, TaskRun& run) {
             continue;
         }
         if (c.status != ContainerStatus::running || cr.term_sent || !cr.process) continue;
+        stop_health_checks(cr);
         cr.term_sent = true;
         cr.process->signal(SIGTERM);
         cr.kill_timer = std::make_unique<asio::steady_timer>(executor_, c.stop_timeout);
@@ -418,6 +524,7 @@ void TaskRunner::shutdown() {
         run->timer.cancel();
         for (auto& cr : run->containers) {
             cr.kill_timer.reset();
+            stop_health_checks(cr);
             if (cr.process) processes.push_back(std::move(cr.process));
         }
     }

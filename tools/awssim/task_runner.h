@@ -91,6 +91,14 @@ private:
         std::shared_ptr<ChildProcess> process;
         std::unique_ptr<boost::asio::steady_timer> kill_timer;
         bool term_sent = false;
+        // A dependency's startTimeout running out: the dependents are looked at again then.
+        std::unique_ptr<boost::asio::steady_timer> start_timer;
+        // Health checks: the next probe, the one running and its deadline.
+        std::unique_ptr<boost::asio::steady_timer> health_timer;
+        std::shared_ptr<ChildProcess> probe;
+        std::unique_ptr<boost::asio::steady_timer> probe_deadline;
+        int failures = 0;
+        ProcessSpec spec;  // what the container runs with; probes share its environment
     };
     struct TaskRun {
         explicit TaskRun(const boost::asio::any_io_executor& executor) : timer(executor) {}
@@ -114,6 +122,10 @@ private:
     void on_container_exit(const std::string& task_id, std::size_t index, int exit_code);
     void stop_containers(Task& task, TaskRun& run);
     void on_kill_timer(const std::string& task_id, std::size_t index);
+    void schedule_probe(const Task& task, ContainerRun& run, std::size_t index);
+    void run_probe(const std::string& task_id, std::size_t index);
+    void on_probe_exit(const std::string& task_id, std::size_t index, int exit_code);
+    static void stop_health_checks(ContainerRun& run);
     // Releases what the task held and marks it STOPPED; forgets its run.
     void deprovision(Task& task, TaskRun& run);
     bool attach_eni(Task& task);
