@@ -364,7 +364,7 @@ class DependsOnTest(TasksTestBase):
             by = {c["name"]: c for c in t["containers"]}
             if by["app"]["lastStatus"] == "RUNNING":
                 break
-            self.assertEqual(by["app"]["lastStatus"], "PENDING")
+            self.assertEqual(by["app"]["lastStatus"], "PENDING", t["containers"])
             self.assertNotEqual(t["lastStatus"], "RUNNING", "RUNNING while app still waits")
             self.assertLess(time.monotonic(), deadline)
             time.sleep(0.02)
@@ -372,7 +372,7 @@ class DependsOnTest(TasksTestBase):
         self.assertEqual(t["healthStatus"], "HEALTHY")
         running = self.wait_for(task["taskArn"], ["RUNNING"])
         self.assertEqual({c["name"]: c["lastStatus"] for c in running["containers"]},
-                         {"db": "RUNNING", "app": "RUNNING"})
+                         {"db": "RUNNING", "app": "RUNNING"}, running["containers"])
         self.ecs.stop_task(cluster=CLUSTER, task=task["taskArn"])
         self.wait_for(task["taskArn"], [TERMINAL])
 

@@ -21,6 +21,9 @@ namespace sockerless::awssim {
 namespace asio = boost::asio;
 namespace {
 
+// waitid's idtype for a pidfd (P_PIDFD, Linux 5.4); glibc's idtype_t does not name it yet.
+constexpr auto kPidfdIdType = static_cast<idtype_t>(3);
+
 // How long output may keep flowing after the process exited before the pipes are closed.
 constexpr auto kDrainGrace = std::chrono::seconds(2);
 
@@ -237,7 +240,19 @@ void ChildProcess::watch_exit() {
 }
 
 void ChildProcess::on_exit_ready() {
-    // Still a zombie: its process group id cannot have been reused yet.
+    // A pidfd may wake its waiter while the process still runs: look without reaping first.
+    siginfo_t info{};
+    int r = 0;
+    do {
+        r = ::waitid(kPidfdIdType, static_cast<id_t>(pidfd_.native_handle()), &info,
+                     WEXITED | WNOHANG | WNOWAIT);
+    } while (r < 0 && errno == EINTR);
+    if (r == 0 && info.si_pid == 0) {
+        watch_exit();
+        return;
+    }
+    // Exited but not reaped: a zombie keeps its process group id from being reused, so what is
+    // left of the group can be killed safely.
     ::kill(-pid_, SIGKILL);
     int status = 0;
     pid_t got = 0;
