@@ -912,6 +912,63 @@ class TaskEndpointsTest(TasksTestBase):
         self.assertIn(stopped["containers"][0]["exitCode"], (0, 143))
 
 
+class FaultsTest(TasksTestBase):
+    def arm(self, spec):
+        res = requests.post(self.sim.url + "/_awssim/faults", data=json.dumps(spec), timeout=10)
+        self.assertEqual(res.status_code, 200, res.text)
+
+    def tearDown(self):
+        requests.delete(self.sim.url + "/_awssim/faults", timeout=10).raise_for_status()
+
+    def test_stop_before_running(self):
+        td = self.register("doomed", [container(command=["sh", "-c", "touch ran"])])
+        reason = "CannotPullContainerError: pull image manifest has been retried 1 time(s)"
+        self.arm({"task": "stop_before_running", "stop_code": "TaskFailedToStart",
+                  "reason": reason})
+        task = self.run_task(td)[0]
+        seen = []
+        stopped = self.wait_for(task["taskArn"], [TERMINAL], seen=seen)
+        self.assertEqual(seen, ["PROVISIONING", "STOPPED"])
+        self.assertEqual(stopped["stopCode"], "TaskFailedToStart")
+        self.assertEqual(stopped["stoppedReason"], reason)
+        c = stopped["containers"][0]
+        self.assertEqual(c["lastStatus"], "STOPPED")
+        self.assertNotIn("exitCode", c)
+        self.assertNotIn("runtimeId", c)
+        self.assertNotIn("startedAt", stopped)
+        # The fault was used up: the next task runs.
+        again = self.run_task(td)[0]
+        self.assertEqual(self.wait_for(again["taskArn"], [TERMINAL])["containers"][0]["exitCode"],
+                         0)
+
+    def test_slow_provisioning(self):
+        td = self.register("slow", [container(command=["sleep", "30"])])
+        self.arm({"task": "slow_provisioning", "delay_ms": 1500})
+        task = self.run_task(td)[0]
+        seen = []
+        running = self.wait_for(task["taskArn"], ["RUNNING"], seen=seen)
+        self.assertEqual(seen[0], "PROVISIONING")
+        waited = (running["pullStartedAt"] - running["createdAt"]).total_seconds()
+        self.assertGreaterEqual(waited, 1.4)
+        self.ecs.stop_task(cluster=CLUSTER, task=task["taskArn"])
+        self.wait_for(task["taskArn"], [TERMINAL])
+
+    def test_throttled_describe_tasks(self):
+        td = self.register("throttled", [container(command=["sleep", "30"])])
+        task = self.run_task(td)[0]
+        self.arm({"service": "ecs", "operation": "DescribeTasks", "count": 2, "status": 400,
+                  "code": "ThrottlingException", "message": "Rate exceeded"})
+        once = self.sim.client("ecs", retries={"total_max_attempts": 1})
+        self.assertClientError(once.describe_tasks, "ThrottlingException", "Rate exceeded",
+                               cluster=CLUSTER, tasks=[task["taskArn"]])
+        retrying = self.sim.client("ecs", retries={"max_attempts": 3, "mode": "standard"})
+        out = retrying.describe_tasks(cluster=CLUSTER, tasks=[task["taskArn"]])
+        self.assertEqual(out["tasks"][0]["taskArn"], task["taskArn"])
+        self.assertEqual(out["ResponseMetadata"]["RetryAttempts"], 1)
+        self.ecs.stop_task(cluster=CLUSTER, task=task["taskArn"])
+        self.wait_for(task["taskArn"], [TERMINAL])
+
+
 class ShutdownTest(TasksTestBase):
     def test_shutdown_reaps_every_task(self):
         marker = tempfile.mkdtemp(prefix="awssim-shutdown-")
