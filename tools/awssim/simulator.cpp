@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "base/hex.h"
+#include "efs_service.h"
 #include "json11_service.h"
 #include "json_protocol.h"
 
@@ -58,6 +59,8 @@ Simulator::Simulator(const SimulatorConfig& config, Clock clock)
       clock_(std::move(clock)),
       identities_(config.access_key, config.secret_key),
       ecs_state_(config.region),
+      ec2_state_(config.region),
+      efs_state_(config.state_dir.empty() ? "" : config.state_dir + "/efs", config.region),
       ecs_(ecs_state_, clock_),
       logs_state_(config.region),
       logs_(logs_state_, clock_) {
@@ -73,6 +76,11 @@ Simulator::Simulator(const SimulatorConfig& config, Clock clock)
                             std::string(kLogsTargetPrefix),
                             [this](const Call&, std::string_view op, const json::object& in,
                                    std::size_t) { return logs_.call(op, in); }));
+    add_service("elasticfilesystem",
+                std::make_unique<EfsService>(efs_state_, config.region, clock_));
+    add_route("/_awssim/efs/", [this](const Request& r, std::string_view rest) {
+        return serve_efs_admin(efs_state_, r, rest);
+    });
     add_route("/_awssim/",
               [this](const Request& r, std::string_view rest) { return serve_admin(r, rest); });
 }

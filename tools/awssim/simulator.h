@@ -17,7 +17,9 @@
 #include <vector>
 
 #include "ecs_service.h"
+#include "ec2_state.h"
 #include "ecs_state.h"
+#include "efs_state.h"
 #include "faults.h"
 #include "identity.h"
 #include "logs_service.h"
@@ -70,6 +72,10 @@ public:
     IdentityStore& identities() { return identities_; }
     FaultInjector& faults() { return faults_; }
     EcsState& ecs_state() { return ecs_state_; }
+    Ec2State& ec2_state() { return ec2_state_; }
+    // File systems live under <state_dir>/efs; the task runner maps EFS volumes through
+    // efs_state().host_path().
+    EfsState& efs_state() { return efs_state_; }
     LogsState& logs_state() { return logs_state_; }
     // Lets tasks really run: their processes are spawned and watched on `executor`, the one
     // serving requests. Without it (unit tests of the pure services) RunTask's tasks stay
@@ -92,6 +98,8 @@ private:
     FaultInjector faults_;
     SigV4Config sigv4_;
     EcsState ecs_state_;
+    Ec2State ec2_state_;
+    EfsState efs_state_;
     EcsService ecs_;
     LogsState logs_state_;
     LogsService logs_;
