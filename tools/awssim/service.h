@@ -37,6 +37,8 @@ struct Call {
     const SigV4Scope& scope;
     const Identity& identity;
     std::string_view request_id;
+    // Whether the request came over TLS (aws:SecureTransport); the listener is plain HTTP.
+    bool secure = false;
 };
 
 class Service {

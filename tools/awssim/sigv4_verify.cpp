@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <ctime>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "base/hex.h"
+#include "sigv2_query.h"
 
 namespace sockerless::awssim {
 namespace {
@@ -54,23 +56,6 @@ int hex_digit(char c) {
     return -1;
 }
 
-std::string uri_decode(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size()) {
-            int hi = hex_digit(s[i + 1]);
-            int lo = hex_digit(s[i + 2]);
-            if (hi >= 0 && lo >= 0) {
-                out.push_back(static_cast<char>(hi * 16 + lo));
-                i += 2;
-                continue;
-            }
-        }
-        out.push_back(s[i]);
-    }
-    return out;
-}
-
 // Each parameter decoded then strictly re-encoded, sorted by name then value.
 std::string canonical_query(std::string_view query) {
     std::vector<std::pair<std::string, std::string>> params;
@@ -108,6 +93,34 @@ std::optional<std::string> header_value(const SigV4Request& request, std::string
     return value;
 }
 
+// "AKID/20150830/us-east-1/service/aws4_request" -> the scope fields of `out`; false when it has
+// not that shape.
+bool parse_credential(std::string_view cred, AuthorizationHeader& out) {
+    std::vector<std::string> scope;
+    for (std::size_t slash; (slash = cred.find('/')) != std::string_view::npos;) {
+        scope.emplace_back(cred.substr(0, slash));
+        cred.remove_prefix(slash + 1);
+    }
+    scope.emplace_back(cred);
+    if (scope.size() != 5 || scope[4] != "aws4_request" || scope[1].size() != 8) return false;
+    out.access_key = scope[0];
+    out.date = scope[1];
+    out.region = scope[2];
+    out.service = scope[3];
+    return true;
+}
+
+std::vector<std::string> split_signed_headers(std::string_view names) {
+    std::vector<std::string> out;
+    while (!names.empty()) {
+        std::size_t semi = names.find(';');
+        out.push_back(lower(names.substr(0, semi)));
+        if (semi == std::string_view::npos) break;
+        names.remove_prefix(semi + 1);
+    }
+    return out;
+}
+
 ApiError incomplete(std::string message) {
     return ApiError{403, "IncompleteSignatureException", std::move(message)};
 }
@@ -132,6 +145,49 @@ ApiResult<void> check_skew(std::string_view amz_date,
 }
 
 }  // namespace
+
+std::string uri_decode(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size()) {
+            int hi = hex_digit(s[i + 1]);
+            int lo = hex_digit(s[i + 2]);
+            if (hi >= 0 && lo >= 0) {
+                out.push_back(static_cast<char>(hi * 16 + lo));
+                i += 2;
+                continue;
+            }
+        }
+        out.push_back(s[i]);
+    }
+    return out;
+}
+
+std::vector<std::pair<std::string, std::string>> decode_query(std::string_view target) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::size_t q = target.find('?');
+    if (q == std::string_view::npos) return out;
+    std::string_view query = target.substr(q + 1);
+    while (!query.empty()) {
+        std::size_t amp = query.find('&');
+        std::string_view item = query.substr(0, amp);
+        if (!item.empty()) {
+            std::size_t eq = item.find('=');
+            out.emplace_back(uri_decode(item.substr(0, eq)),
+                             eq == std::string_view::npos ? "" : uri_decode(item.substr(eq + 1)));
+        }
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return out;
+}
+
+bool is_presigned(std::string_view target) {
+    return is_sigv2_presigned(target) ||
+           std::ranges::any_of(decode_query(target), [](const auto& p) {
+               return p.first == "X-Amz-Signature" || p.first == "X-Amz-Algorithm";
+           });
+}
 
 std::string uri_encode(std::string_view s, bool keep_slash) {
     static constexpr char kHex[] = "0123456789ABCDEF";
@@ -228,37 +284,21 @@ ApiResult<AuthorizationHeader> parse_authorization(std::string_view value) {
                               "' parameter. Authorization=" + whole);
     }
     AuthorizationHeader out;
-    std::vector<std::string> scope;
-    std::string_view cred = *credential;
-    for (std::size_t slash; (slash = cred.find('/')) != std::string_view::npos;) {
-        scope.emplace_back(cred.substr(0, slash));
-        cred.remove_prefix(slash + 1);
-    }
-    scope.emplace_back(cred);
-    if (scope.size() != 5 || scope[4] != "aws4_request" || scope[1].size() != 8) {
+    if (!parse_credential(*credential, out)) {
         return incomplete(
             "Credential should be scoped to a valid region, service and date, "
             "terminated by 'aws4_request'. Authorization=" +
             whole);
     }
-    out.access_key = scope[0];
-    out.date = scope[1];
-    out.region = scope[2];
-    out.service = scope[3];
-    std::string_view names = *signed_headers;
-    while (!names.empty()) {
-        std::size_t semi = names.find(';');
-        out.signed_headers.push_back(lower(names.substr(0, semi)));
-        if (semi == std::string_view::npos) break;
-        names.remove_prefix(semi + 1);
-    }
+    out.signed_headers = split_signed_headers(*signed_headers);
     out.signature = lower(*signature);
     return out;
 }
 
 std::string canonical_request(const SigV4Request& request,
                               const std::vector<std::string>& signed_headers,
-                              bool double_encode_path) {
+                              bool double_encode_path,
+                              std::optional<std::string_view> payload_hash) {
     std::string_view target = request.target;
     std::size_t q = target.find('?');
     std::string_view path = target.substr(0, q);
@@ -274,6 +314,10 @@ std::string canonical_request(const SigV4Request& request,
         names += name;
     }
     out += "\n" + names + "\n";
+    if (payload_hash) {
+        out += *payload_hash;
+        return out;
+    }
     auto payload = header_value(request, "x-amz-content-sha256");
     out += payload ? *payload : sha256_hex(request.body);
     return out;
@@ -292,9 +336,123 @@ std::string signing_signature(std::string_view secret, const AuthorizationHeader
     return hex_encode(std::span(reinterpret_cast<const unsigned char*>(sig.data()), sig.size()));
 }
 
+namespace {
+
+constexpr std::int64_t kMaxPresignSeconds = std::int64_t{7} * 24 * 3600;
+
+std::optional<std::string> param(const std::vector<std::pair<std::string, std::string>>& params,
+                                 std::string_view name) {
+    for (const auto& [k, v] : params) {
+        if (k == name) return v;
+    }
+    return std::nullopt;
+}
+
+// The request-target without its X-Amz-Signature parameter, which the signature cannot cover.
+std::string target_without_signature(std::string_view target) {
+    std::size_t q = target.find('?');
+    std::string out(target.substr(0, q));
+    if (q == std::string_view::npos) return out;
+    std::string_view query = target.substr(q + 1);
+    char sep = '?';
+    while (!query.empty()) {
+        std::size_t amp = query.find('&');
+        std::string_view item = query.substr(0, amp);
+        if (!item.empty() && uri_decode(item.substr(0, item.find('='))) != "X-Amz-Signature") {
+            out.push_back(sep);
+            out.append(item);
+            sep = '&';
+        }
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return out;
+}
+
+ApiResult<std::int64_t> parse_expires(std::string_view s) {
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size())
+        return incomplete("X-Amz-Expires should be a number");
+    if (v < 0) return incomplete("X-Amz-Expires must be non-negative");
+    if (v > kMaxPresignSeconds)
+        return incomplete("X-Amz-Expires must be less than a week (in seconds) that is 604800");
+    return {boost::system::in_place_value, v};
+}
+
+ApiResult<SigV4Scope> verify_presigned(const SigV4Request& request, const SigV4Config& config,
+                                       std::chrono::system_clock::time_point now) {
+    auto params = decode_query(request.target);
+    auto algorithm = param(params, "X-Amz-Algorithm");
+    auto credential = param(params, "X-Amz-Credential");
+    auto signature = param(params, "X-Amz-Signature");
+    auto amz_date = param(params, "X-Amz-Date");
+    auto signed_headers = param(params, "X-Amz-SignedHeaders");
+    auto expires = param(params, "X-Amz-Expires");
+    if (!algorithm || !credential || !signature || !amz_date || !signed_headers || !expires) {
+        return incomplete(
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, "
+            "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and "
+            "X-Amz-Expires parameters.");
+    }
+    if (*algorithm != kAlgorithm)
+        return incomplete("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
+    AuthorizationHeader auth;
+    if (!parse_credential(*credential, auth)) {
+        return incomplete(
+            "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; "
+            "expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
+    }
+    auth.signed_headers = split_signed_headers(*signed_headers);
+    auth.signature = lower(*signature);
+    auto signed_at = parse_amz_date(*amz_date);
+    if (!signed_at)
+        return incomplete("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
+    auto lifetime = parse_expires(*expires);
+    if (!lifetime) return lifetime.error();
+
+    auto secret = config.secret_for ? config.secret_for(auth.access_key) : std::nullopt;
+    if (!secret) {
+        return ApiError{403, "UnrecognizedClientException",
+                        "The security token included in the request is invalid."};
+    }
+    if (auth.region != config.region) {
+        return ApiError{403, "InvalidSignatureException",
+                        "Credential should be scoped to a valid region. "};
+    }
+    if (now > *signed_at + std::chrono::seconds(*lifetime))
+        return ApiError{403, "RequestExpired", "Request has expired"};
+    if (*signed_at > now + config.max_skew)
+        return ApiError{403, "RequestExpired", "Request is not yet valid"};
+
+    bool s3 = auth.service == "s3";
+    SigV4Request unsigned_request = request;
+    unsigned_request.target = target_without_signature(request.target);
+    std::optional<std::string_view> payload;
+    if (s3 && !header_value(request, "x-amz-content-sha256")) payload = "UNSIGNED-PAYLOAD";
+    std::string canonical = canonical_request(unsigned_request, auth.signed_headers, !s3, payload);
+    std::string expected = signing_signature(*secret, auth, *amz_date, canonical);
+    bool host_signed = std::ranges::find(auth.signed_headers, "host") != auth.signed_headers.end();
+    if (!host_signed || auth.date != amz_date->substr(0, 8) ||
+        !constant_time_equal(expected, auth.signature))
+        return ApiError{403, "InvalidSignatureException", std::string(kMismatch)};
+    return SigV4Scope{auth.access_key,
+                      auth.date,
+                      auth.region,
+                      auth.service,
+                      param(params, "X-Amz-Security-Token").value_or(""),
+                      true};
+}
+
+}  // namespace
+
 ApiResult<SigV4Scope> verify_sigv4(const SigV4Request& request, const SigV4Config& config,
                                    std::chrono::system_clock::time_point now) {
     auto authorization = header_value(request, "authorization");
+    if (!authorization && is_sigv2_presigned(request.target))
+        return verify_sigv2_query(request, config, now);
+    if (!authorization && is_presigned(request.target))
+        return verify_presigned(request, config, now);
     if (!authorization)
         return ApiError{403, "MissingAuthenticationTokenException", "Missing Authentication Token"};
     auto auth = parse_authorization(*authorization);
@@ -337,7 +495,12 @@ ApiResult<SigV4Scope> verify_sigv4(const SigV4Request& request, const SigV4Confi
         return ApiError{403, "InvalidSignatureException", std::string(kMismatch)};
     if (auto skew = check_skew(*amz_date, *signed_at, now, config.max_skew); !skew)
         return skew.error();
-    return SigV4Scope{auth->access_key, auth->date, auth->region, auth->service};
+    return SigV4Scope{auth->access_key,
+                      auth->date,
+                      auth->region,
+                      auth->service,
+                      header_value(request, "x-amz-security-token").value_or(""),
+                      false};
 }
 
 }  // namespace sockerless::awssim

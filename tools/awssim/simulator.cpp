@@ -7,6 +7,9 @@
 #include "efs_service.h"
 #include "json11_service.h"
 #include "json_protocol.h"
+#include "s3_service.h"
+#include "session_admin.h"
+#include "sts_service.h"
 
 namespace sockerless::awssim {
 namespace http = boost::beast::http;
@@ -78,6 +81,11 @@ Simulator::Simulator(const SimulatorConfig& config, Clock clock)
                                    std::size_t) { return logs_.call(op, in); }));
     add_service("elasticfilesystem",
                 std::make_unique<EfsService>(efs_state_, config.region, clock_));
+    add_service("s3", std::make_unique<S3Service>(config.state_dir, config.region, clock_));
+    add_service("sts", std::make_unique<StsService>());
+    add_route("/_awssim/sessions", [this](const Request& r, std::string_view) {
+        return serve_sessions_admin(identities_, clock_(), r);
+    });
     add_route("/_awssim/efs/", [this](const Request& r, std::string_view rest) {
         return serve_efs_admin(efs_state_, r, rest);
     });
@@ -99,7 +107,8 @@ Reply Simulator::serve(const Request& request) {
     std::string request_id = new_request_id();
     // The container-credentials endpoint carries the task's token in Authorization: only a
     // SigV4 Authorization makes a request a signed one.
-    if (!request[http::field::authorization].starts_with("AWS4-")) {
+    if (!request[http::field::authorization].starts_with("AWS4-") &&
+        !is_presigned(request.target())) {
         std::string_view path = path_of(request);
         const std::pair<std::string, RouteHandler>* best = nullptr;
         for (const auto& route : routes_) {
@@ -126,8 +135,7 @@ Response Simulator::serve_signed(const Request& request, std::string_view reques
             request_id);
     }
     Service& service = *found->second;
-    auto token = request["X-Amz-Security-Token"];
-    auto identity = identities_.identify(scope->access_key, token);
+    auto identity = identities_.identify(scope->access_key, scope->session_token);
     if (!identity) return service.error(request, identity.error(), request_id);
 
     auto effect = faults_.on_call(scope->service, service.operation(request));
