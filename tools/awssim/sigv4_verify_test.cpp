@@ -239,9 +239,10 @@ TEST(SigV4Presigned, ExpiresAfterXAmzExpires) {
 }
 
 TEST(SigV4Presigned, TamperingBreaksTheSignature) {
-    for (const auto& target : {replace(kPresignedGet, "a%20b", "a%20c"),
-                        replace(kPresignedGet, "X-Amz-Expires=600", "X-Amz-Expires=900"),
-                        replace(kPresignedGet, "X-Amz-Signature=01", "X-Amz-Signature=02")}) {
+    for (const auto& target :
+         {replace(kPresignedGet, "a%20b", "a%20c"),
+          replace(kPresignedGet, "X-Amz-Expires=600", "X-Amz-Expires=900"),
+          replace(kPresignedGet, "X-Amz-Signature=01", "X-Amz-Signature=02")}) {
         auto result = verify_sigv4(presigned(target), config(), at("20261124T020500Z"));
         ASSERT_FALSE(result.has_value()) << target;
         EXPECT_EQ(result.error().code, "InvalidSignatureException") << target;
