@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "base/hex.h"
+#include "ec2_service.h"
 #include "efs_service.h"
 #include "json11_service.h"
 #include "json_protocol.h"
@@ -79,6 +80,7 @@ Simulator::Simulator(const SimulatorConfig& config, Clock clock)
                             std::string(kLogsTargetPrefix),
                             [this](const Call&, std::string_view op, const json::object& in,
                                    std::size_t) { return logs_.call(op, in); }));
+    add_service("ec2", std::make_unique<Ec2Service>(ec2_state_));
     add_service("elasticfilesystem",
                 std::make_unique<EfsService>(efs_state_, config.region, clock_));
     add_service("s3", std::make_unique<S3Service>(config.state_dir, config.region, clock_));
