@@ -16,8 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "ecs_service.h"
 #include "ec2_state.h"
+#include "ecs_service.h"
 #include "ecs_state.h"
 #include "efs_state.h"
 #include "faults.h"
