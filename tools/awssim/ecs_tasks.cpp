@@ -436,6 +436,8 @@ ApiResult<json::object> EcsService::run_task(const Json& in) {
                                       : overrides->execution_role_arn;
         task.enable_execute_command = bool_of(in, "enableExecuteCommand", false);
         task.overrides = overrides->rendered;
+        if (const auto* volumes = body.if_contains("volumes"); volumes && volumes->is_array())
+            task.volumes = volumes->as_array();
         task.created_at = now;
         const auto& subnets = network->subnets;
         task.eni.attachment_id = new_request_id();

@@ -52,7 +52,15 @@ int main(int argc, char** argv) {
                    "Milliseconds a task stays PROVISIONING")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
+    std::string container_mode = "auto";
+    app.add_option("--container-mode", container_mode,
+                   "Where containers run: host (processes on the host filesystem), image (from "
+                   "their image under runc; needs root), or auto (image when runc is usable and "
+                   "the image names a registry host)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"host", "image", "auto"}));
     CLI11_PARSE(app, argc, argv);
+    tasks.container_mode = *parse_container_mode(container_mode);
 
     ServerConfig server_config;
     if (!parse_listen(listen, server_config)) {

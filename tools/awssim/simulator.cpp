@@ -151,7 +151,7 @@ Status Simulator::run_tasks(const boost::asio::any_io_executor& executor, TaskRu
     if (config.state_dir.empty()) config.state_dir = config_.state_dir;
     auto runner = TaskRunner::create(
         executor, std::move(config),
-        TaskRunner::Services{ecs_state_, logs_state_, identities_, faults_}, clock_);
+        TaskRunner::Services{ecs_state_, logs_state_, identities_, faults_, efs_state_}, clock_);
     if (!runner) return runner.error();
     task_runner_ = std::move(*runner);
     ecs_.set_launcher(task_runner_.get());

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -131,6 +132,7 @@ struct Task {
     std::string execution_role_arn;
     bool enable_execute_command = false;
     boost::json::object overrides;  // TaskOverride as DescribeTasks reports it
+    boost::json::array volumes;     // the task definition's volumes
 
     TaskStatus status = TaskStatus::provisioning;
     bool desired_stopped = false;

@@ -19,9 +19,6 @@ namespace {
 constexpr auto kCredentialsLifetime = std::chrono::hours(6);
 constexpr auto kCredentialsRenewal = std::chrono::hours(1);
 
-// How often a container is probed during its health check's start period.
-constexpr auto kStartPeriodProbe = std::chrono::milliseconds(250);
-
 // How long shutdown lets processes exit on SIGTERM before killing them.
 constexpr auto kShutdownGrace = std::chrono::milliseconds(2000);
 
@@ -30,20 +27,6 @@ constexpr auto kShutdownGrace = std::chrono::milliseconds(2000);
 constexpr std::array<const char*, 12> kInheritedEnvironment{
     "PATH",   "HOME", "USER",   "LOGNAME",    "SHELL",         "LANG",
     "LC_ALL", "TZ",   "TMPDIR", "PYENV_ROOT", "PYENV_VERSION", "LD_LIBRARY_PATH"};
-
-using Environment = std::vector<std::pair<std::string, std::string>>;
-
-void set_env(Environment& env, const std::string& name, std::string value) {
-    auto same = std::ranges::find_if(env, [&](const auto& e) { return e.first == name; });
-    if (same != env.end())
-        same->second = std::move(value);
-    else
-        env.emplace_back(name, std::move(value));
-}
-
-bool has_env(const Environment& env, std::string_view name) {
-    return std::ranges::any_of(env, [&](const auto& e) { return e.first == name; });
-}
 
 // IPv4 addresses something on this host listens on (TCP), from /proc/net/tcp.
 std::set<std::uint32_t> listening_addresses() {
@@ -95,9 +78,16 @@ TaskRunner::TaskRunner(const asio::any_io_executor& executor, TaskRunnerConfig c
       config_(std::move(config)),
       services_(services),
       clock_(std::move(clock)),
-      pool_(std::move(pool)) {}
+      pool_(std::move(pool)),
+      images_(config_.state_dir + "/images"),
+      runtime_available_(config_.container_mode != ContainerMode::host && oci_runtime_available()),
+      runc_root_(config_.state_dir + "/runc") {}
 
 TaskRunner::~TaskRunner() {
+    {
+        std::lock_guard lock(pull_channel_->mutex);
+        pull_channel_->open = false;
+    }
     shutdown();
 }
 
@@ -133,6 +123,7 @@ void TaskRunner::on_provisioned(const std::string& task_id) {
                      clock_());
     } else if (!task->desired_stopped && attach_eni(*task) && prepare_logs(*task)) {
         issue_credentials(*task);
+        start_pulls(*task, run);
         run.scratch = std::filesystem::path(config_.state_dir) / "tasks" / task->id;
         std::error_code ec;
         std::filesystem::create_directories(run.scratch, ec);
@@ -142,8 +133,6 @@ void TaskRunner::on_provisioned(const std::string& task_id) {
                              run.scratch.string() + ": " + ec.message(),
                          clock_());
         }
-        task->pull_started_at = clock_();
-        task->pull_stopped_at = clock_();
     }
     progress(task_id);
 }
@@ -223,7 +212,7 @@ void TaskRunner::progress(const std::string& task_id) {
     auto it = runs_.find(task_id);
     if (!task || it == runs_.end()) return;
     TaskRun& run = *it->second;
-    if (!task->desired_stopped && run.provisioned) start_ready_containers(*task, run);
+    if (!task->desired_stopped && run.provisioned && run.pulled) start_ready_containers(*task, run);
     if (!task->desired_stopped) stop_if_essential_stopped(*task);
     if (!task->desired_stopped) {
         bool waiting = std::ranges::any_of(
@@ -278,38 +267,62 @@ void TaskRunner::stop_if_essential_stopped(Task& task) {
     }
 }
 
-ProcessSpec TaskRunner::process_spec(const Task& task, const TaskRun& run,
-                                     const TaskContainer& container) const {
-    ProcessSpec spec;
-    spec.argv = container.entry_point;
-    spec.argv.insert(spec.argv.end(), container.command.begin(), container.command.end());
+void TaskRunner::set_env(Environment& env, const std::string& name, std::string value) {
+    auto same = std::ranges::find_if(env, [&](const auto& e) { return e.first == name; });
+    if (same != env.end())
+        same->second = std::move(value);
+    else
+        env.emplace_back(name, std::move(value));
+}
 
-    Environment env;
-    for (const char* name : kInheritedEnvironment) {
-        if (const char* value = std::getenv(name)) set_env(env, name, value);
-    }
+void TaskRunner::add_task_environment(Environment& env, const Task& task,
+                                      const TaskContainer& container) const {
     set_env(env, "AWS_REGION", config_.region);
     set_env(env, "AWS_DEFAULT_REGION", config_.region);
     set_env(env, "HOSTNAME", task.eni.private_dns_name);
     for (const auto& [name, value] : container.environment)
         set_env(env, name, value);
+    bool endpoint_given = std::ranges::any_of(
+        container.environment, [](const auto& e) { return e.first == "AWS_ENDPOINT_URL"; });
     // Not set on ECS: the simulator is the only AWS these tasks can reach.
-    if (!has_env(container.environment, "AWS_ENDPOINT_URL") && !config_.endpoint_url.empty())
+    if (!endpoint_given && !config_.endpoint_url.empty())
         set_env(env, "AWS_ENDPOINT_URL", config_.endpoint_url);
     set_env(env, "AWS_EXECUTION_ENV", "AWS_ECS_FARGATE");
-    if (!config_.endpoint_url.empty()) {
-        set_env(env, "ECS_CONTAINER_METADATA_URI_V4",
-                config_.endpoint_url + "/v4/" + container.metadata_id);
-        set_env(env, "ECS_CONTAINER_METADATA_URI",
-                config_.endpoint_url + "/v3/" + container.metadata_id);
-        if (!task.credentials_id.empty()) {
-            set_env(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                    config_.endpoint_url + "/v2/credentials/" + task.credentials_id);
-            set_env(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN", task.credentials_token);
-        }
+    if (config_.endpoint_url.empty()) return;
+    set_env(env, "ECS_CONTAINER_METADATA_URI_V4",
+            config_.endpoint_url + "/v4/" + container.metadata_id);
+    set_env(env, "ECS_CONTAINER_METADATA_URI",
+            config_.endpoint_url + "/v3/" + container.metadata_id);
+    if (!task.credentials_id.empty()) {
+        set_env(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                config_.endpoint_url + "/v2/credentials/" + task.credentials_id);
+        set_env(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN", task.credentials_token);
     }
-    for (auto& [name, value] : env)
-        spec.env.push_back(name.append("=").append(value));
+}
+
+std::vector<std::string> TaskRunner::flatten(const Environment& env) {
+    std::vector<std::string> out;
+    out.reserve(env.size());
+    for (const auto& [name, value] : env) {
+        std::string entry = name;
+        entry += '=';
+        entry += value;
+        out.push_back(std::move(entry));
+    }
+    return out;
+}
+
+ProcessSpec TaskRunner::host_spec(const Task& task, const TaskRun& run,
+                                  const TaskContainer& container) const {
+    ProcessSpec spec;
+    spec.argv = container.entry_point;
+    spec.argv.insert(spec.argv.end(), container.command.begin(), container.command.end());
+    Environment env;
+    for (const char* name : kInheritedEnvironment) {
+        if (const char* value = std::getenv(name)) set_env(env, name, value);
+    }
+    add_task_environment(env, task, container);
+    spec.env = flatten(env);
     spec.cwd =
         container.working_directory.empty() ? run.scratch.string() : container.working_directory;
     return spec;
@@ -317,7 +330,17 @@ ProcessSpec TaskRunner::process_spec(const Task& task, const TaskRun& run,
 
 void TaskRunner::start_container(Task& task, TaskRun& run, std::size_t index) {
     TaskContainer& c = task.containers[index];
-    ProcessSpec spec = process_spec(task, run, c);
+    ContainerRun& cr = run.containers[index];
+    ApiResult<ProcessSpec> made =
+        cr.image ? image_spec(task, run, index) : ApiResult<ProcessSpec>(host_spec(task, run, c));
+    if (!made) {
+        ++task.version;
+        c.status = ContainerStatus::stopped;
+        c.reason = "CannotStartContainerError: " + made.error().message;
+        c.finished_at = clock_();
+        return;
+    }
+    ProcessSpec spec = std::move(*made);
     std::string task_id = task.id;
     ChildProcess::Handlers handlers;
     std::shared_ptr<AwsLogsWriter> log;
@@ -345,7 +368,6 @@ void TaskRunner::start_container(Task& task, TaskRun& run, std::size_t index) {
         return;
     }
     if (log) log->open();
-    ContainerRun& cr = run.containers[index];
     cr.process = std::move(*child);
     cr.spec = std::move(spec);
     c.status = ContainerStatus::running;
@@ -357,98 +379,6 @@ void TaskRunner::start_container(Task& task, TaskRun& run, std::size_t index) {
         });
     }
     if (c.health_check) schedule_probe(task, cr, index);
-}
-
-void TaskRunner::schedule_probe(const Task& task, ContainerRun& run, std::size_t index) {
-    const TaskContainer& c = task.containers[index];
-    const HealthCheckSpec& hc = *c.health_check;
-    // Until the first success and within the start period, probe quickly (Docker's
-    // start-interval idea), so dependents need not wait a whole interval; then every interval.
-    bool starting =
-        c.health != Health::healthy && c.started_at && clock_() < *c.started_at + hc.start_period;
-    auto delay = starting ? std::min<std::chrono::milliseconds>(hc.interval, kStartPeriodProbe)
-                          : std::chrono::milliseconds(hc.interval);
-    if (!run.health_timer) run.health_timer = std::make_unique<asio::steady_timer>(executor_);
-    run.health_timer->expires_after(delay);
-    run.health_timer->async_wait(
-        [this, task_id = task.id, index](const boost::system::error_code& ec) {
-            if (!ec) run_probe(task_id, index);
-        });
-}
-
-void TaskRunner::run_probe(const std::string& task_id, std::size_t index) {
-    Task* task = services_.ecs.find_task(task_id);
-    auto it = runs_.find(task_id);
-    if (!task || it == runs_.end()) return;
-    const TaskContainer& c = task->containers[index];
-    ContainerRun& cr = it->second->containers[index];
-    if (c.status != ContainerStatus::running || task->desired_stopped) return;
-    ProcessSpec spec = cr.spec;
-    const auto& command = c.health_check->command;
-    if (command.front() == "CMD-SHELL") {
-        std::string script = command.size() > 1 ? command[1] : "";
-        spec.argv = {"/bin/sh", "-c", script};
-    } else {
-        spec.argv.assign(command.begin() + (command.front() == "CMD" ? 1 : 0), command.end());
-    }
-    ChildProcess::Handlers handlers;
-    handlers.on_exit = [this, task_id, index](int code) { on_probe_exit(task_id, index, code); };
-    auto probe = spec.argv.empty() ? Result<std::shared_ptr<ChildProcess>>(
-                                         make_error(Errc::invalid_argument, "empty health check"))
-                                   : ChildProcess::spawn(executor_, spec, std::move(handlers));
-    if (!probe) {
-        on_probe_exit(task_id, index, 127);
-        return;
-    }
-    cr.probe = std::move(*probe);
-    cr.probe_deadline = std::make_unique<asio::steady_timer>(executor_, c.health_check->timeout);
-    cr.probe_deadline->async_wait([this, task_id, index](const boost::system::error_code& ec) {
-        if (ec) return;
-        auto run = runs_.find(task_id);
-        if (run == runs_.end()) return;
-        // Its exit (by SIGKILL) is reported as a failure like any other.
-        if (auto& p = run->second->containers[index].probe) p->kill_all();
-    });
-}
-
-void TaskRunner::on_probe_exit(const std::string& task_id, std::size_t index, int exit_code) {
-    Task* task = services_.ecs.find_task(task_id);
-    auto it = runs_.find(task_id);
-    if (!task || it == runs_.end()) return;
-    TaskContainer& c = task->containers[index];
-    ContainerRun& cr = it->second->containers[index];
-    cr.probe.reset();
-    cr.probe_deadline.reset();
-    if (c.status != ContainerStatus::running) return;
-    const HealthCheckSpec& hc = *c.health_check;
-    Health before = c.health;
-    if (exit_code == 0) {
-        c.health = Health::healthy;
-        cr.failures = 0;
-    } else {
-        bool starting = c.health != Health::healthy && c.started_at &&
-                        clock_() < *c.started_at + hc.start_period;
-        if (!starting && ++cr.failures >= hc.retries) c.health = Health::unhealthy;
-    }
-    if (c.health != before) {
-        ++task->version;
-        progress(task_id);
-        it = runs_.find(task_id);
-        if (it == runs_.end()) return;
-    }
-    if (task->containers[index].status == ContainerStatus::running && !task->desired_stopped)
-        schedule_probe(*task, it->second->containers[index], index);
-}
-
-void TaskRunner::stop_health_checks(ContainerRun& run) {
-    run.health_timer.reset();
-    run.probe_deadline.reset();
-    run.start_timer.reset();
-    if (run.probe) {
-        run.probe->disown();
-        run.probe->kill_all();
-        run.probe.reset();
-    }
 }
 
 void TaskRunner::on_container_exit(const std::string& task_id, std::size_t index, int exit_code) {
@@ -464,6 +394,7 @@ void TaskRunner::on_container_exit(const std::string& task_id, std::size_t index
     cr.kill_timer.reset();
     cr.process.reset();
     stop_health_checks(cr);
+    if (!cr.bundle_dir.empty()) remove_bundle(c, cr);
     progress(task_id);
 }
 
@@ -549,8 +480,11 @@ void TaskRunner::shutdown() {
         auto it = runs_.find(id);
         if (!task || it == runs_.end()) continue;
         request_stop(*task, "UserInitiated", "The simulator shut down", clock_());
-        for (auto& c : task->containers)
-            c.status = ContainerStatus::stopped;
+        for (std::size_t i = 0; i < task->containers.size(); ++i) {
+            task->containers[i].status = ContainerStatus::stopped;
+            auto& cr = it->second->containers[i];
+            if (!cr.bundle_dir.empty()) remove_bundle(task->containers[i], cr);
+        }
         deprovision(*task, *it->second);
     }
     runs_.clear();

@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,13 +29,19 @@
 #include "child_process.h"
 #include "ecs_service.h"
 #include "ecs_state.h"
+#include "efs_state.h"
 #include "faults.h"
 #include "identity.h"
+#include "image_store.h"
 #include "logs_state.h"
+#include "task_images.h"
 
 namespace sockerless::awssim {
 
 struct TaskRunnerConfig {
+    // Where containers run: on the host filesystem, from their image under runc, or (auto) from
+    // their image when runc is usable and the image names a registry host.
+    ContainerMode container_mode = ContainerMode::automatic;
     // Where the tasks reach the simulator ("http://127.0.0.1:PORT").
     std::string endpoint_url;
     std::string task_subnet = "127.77.0.0/16";
@@ -53,6 +60,7 @@ public:
         LogsState& logs;
         IdentityStore& identities;
         FaultInjector& faults;
+        const EfsState& efs;
     };
 
     static Result<std::unique_ptr<TaskRunner>> create(const boost::asio::any_io_executor& executor,
@@ -99,6 +107,9 @@ private:
         std::unique_ptr<boost::asio::steady_timer> probe_deadline;
         int failures = 0;
         ProcessSpec spec;  // what the container runs with; probes share its environment
+        // Image mode: the pulled image, and the bundle once written (its overlay is mounted).
+        std::optional<PulledImage> image;
+        std::string bundle_dir;
     };
     struct TaskRun {
         explicit TaskRun(const boost::asio::any_io_executor& executor) : timer(executor) {}
@@ -106,6 +117,8 @@ private:
         std::vector<ContainerRun> containers;
         std::filesystem::path scratch;
         bool provisioned = false;
+        bool pulled = false;  // every image-mode container has its image
+        int pulls_pending = 0;
         bool deprovisioning = false;
         std::optional<TaskFault> fail_before_running;
     };
@@ -133,8 +146,23 @@ private:
     // Creates missing awslogs groups where allowed; false (the task is stopping) when a group
     // is missing and may not be created, as the awslogs driver fails on ECS.
     bool prepare_logs(Task& task);
-    ProcessSpec process_spec(const Task& task, const TaskRun& run,
-                             const TaskContainer& container) const;
+    using Environment = std::vector<std::pair<std::string, std::string>>;
+    static void set_env(Environment& env, const std::string& name, std::string value);
+    static std::vector<std::string> flatten(const Environment& env);
+    // The container's environment and what ECS injects (region, endpoints, credentials).
+    void add_task_environment(Environment& env, const Task& task,
+                              const TaskContainer& container) const;
+    ProcessSpec host_spec(const Task& task, const TaskRun& run,
+                          const TaskContainer& container) const;
+
+    // Image mode (task_runner_images.cpp).
+    void start_pulls(Task& task, TaskRun& run);
+    void on_pulled(const std::string& task_id, std::size_t index, ApiResult<PulledImage> image);
+    ApiResult<ProcessSpec> image_spec(const Task& task, TaskRun& run, std::size_t index);
+    // `runc --root <ours> <verb>`.
+    [[nodiscard]] std::vector<std::string> runc_command(std::string_view verb) const;
+    // Removes runc's state of the container and unmounts its overlay; blocks for runc delete.
+    void remove_bundle(const TaskContainer& container, ContainerRun& run);
 
     boost::asio::any_io_executor executor_;
     TaskRunnerConfig config_;
@@ -143,6 +171,16 @@ private:
     AddressPool pool_;
     std::map<std::string, std::unique_ptr<TaskRun>, std::less<>> runs_;
     std::map<std::string, IssuedCredentials, std::less<>> credentials_;
+    ImageStore images_;
+    bool runtime_available_ = false;
+    std::string runc_root_;
+    // Pulls run on detached threads and post their result back; the runner closes this when it
+    // goes away, so no result is posted to (or handled by) a runner that is gone.
+    struct PullChannel {
+        std::mutex mutex;
+        bool open = true;
+    };
+    std::shared_ptr<PullChannel> pull_channel_ = std::make_shared<PullChannel>();
 };
 
 }  // namespace sockerless::awssim
