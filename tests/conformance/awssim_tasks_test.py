@@ -206,9 +206,26 @@ class TaskLifecycleTest(TasksTestBase):
 
     def test_stop_task_kills_after_stop_timeout(self):
         script = "trap '' TERM; echo ready; while :; do sleep 0.1; done"
-        td = self.register("stubborn", [container(command=["sh", "-c", script], stopTimeout=2)])
+        logs = self.sim.client("logs")
+        logs.create_log_group(logGroupName="/ecs/stubborn")
+        td = self.register("stubborn", [container(
+            command=["sh", "-c", script], stopTimeout=2,
+            logConfiguration=awslogs("/ecs/stubborn"))])
         task = self.run_task(td)[0]
         self.wait_for(task["taskArn"], ["RUNNING"])
+        # SIGTERM must come after the trap is set: wait for the line printed after it.
+        stream = "ecs/app/" + task["taskArn"].rsplit("/", 1)[1]
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                events = logs.get_log_events(logGroupName="/ecs/stubborn", logStreamName=stream,
+                                             startFromHead=True)["events"]
+            except ClientError:
+                events = []
+            if events:
+                break
+            self.assertLess(time.monotonic(), deadline, "the container never got ready")
+            time.sleep(0.02)
         self.ecs.stop_task(cluster=CLUSTER, task=task["taskArn"])
         stopped = self.wait_for(task["taskArn"], [TERMINAL], timeout=20)
         self.assertEqual(stopped["containers"][0]["exitCode"], 137)
