@@ -470,6 +470,9 @@ class RunTaskApiTest(TasksTestBase):
             "arn": "arn:aws:ecs:us-east-1:000000000000:task/%s/%s" % (CLUSTER, "0" * 32),
             "reason": "MISSING"}])
         self.assertNotIn("tags", self.describe(task["taskArn"]))
+        self.ecs.tag_resource(resourceArn=task["taskArn"], tags=[{"key": "more", "value": "b"}])
+        self.assertEqual(self.ecs.list_tags_for_resource(resourceArn=task["taskArn"])["tags"],
+                         [{"key": "team", "value": "a"}, {"key": "more", "value": "b"}])
         self.assertClientError(self.ecs.describe_tasks, "InvalidParameterException",
                                "Tasks cannot be empty.", cluster=CLUSTER, tasks=[])
         self.assertClientError(self.ecs.describe_tasks, "InvalidParameterException",

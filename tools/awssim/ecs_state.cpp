@@ -108,6 +108,10 @@ bool EcsState::resource_exists(std::string_view arn) {
         Cluster* c = find_cluster(cluster_name_from(arn));
         return c && c->active && c->arn == arn;
     }
+    if (arn.find(":task/") != std::string_view::npos) {
+        Task* task = find_task(arn.substr(arn.rfind('/') + 1));
+        return task && task->arn == arn;
+    }
     auto ref = parse_task_definition_ref(arn);
     if (!arn.starts_with("arn:") || !ref || !ref->revision) return false;
     TaskDefinition* td = find_task_definition(ref->family, *ref->revision);

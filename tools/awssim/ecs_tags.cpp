@@ -97,7 +97,7 @@ json::array EcsService::tags_json(std::string_view arn) const {
 
 namespace {
 
-// The resourceArn member, which must name an existing cluster or task definition revision.
+// The resourceArn member, which must name an existing cluster, task definition revision or task.
 ApiResult<std::string> resource_arn(const json::object& in, EcsState& state) {
     auto arn = opt_string(in, "resourceArn");
     if (!arn) return arn.error();
@@ -105,7 +105,8 @@ ApiResult<std::string> resource_arn(const json::object& in, EcsState& state) {
     const std::string& s = **arn;
     bool cluster = s.find(":cluster/") != std::string::npos;
     bool task_def = s.find(":task-definition/") != std::string::npos;
-    if (!s.starts_with("arn:aws:ecs:") || (!cluster && !task_def))
+    bool task = s.find(":task/") != std::string::npos;
+    if (!s.starts_with("arn:aws:ecs:") || (!cluster && !task_def && !task))
         return invalid_parameter("Invalid identifier: the ARN is not an ECS resource ARN.");
     if (!state.resource_exists(s)) {
         if (cluster) return ApiError{400, "ClusterNotFoundException", "Cluster not found."};
