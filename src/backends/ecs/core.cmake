@@ -1,0 +1,1 @@
+# sockerless_ecs_core: configuration, task definitions, entrypoints, overrides (pure).

@@ -1,0 +1,1 @@
+# sockerless_ecs_io: task watcher, agent health, payload store.
