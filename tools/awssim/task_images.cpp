@@ -164,4 +164,16 @@ ApiResult<std::vector<BundleSpec::Mount>> container_mounts(const json::array& vo
     return out;
 }
 
+std::string host_path_of(const std::string& path, const std::vector<BundleSpec::Mount>& mounts) {
+    const BundleSpec::Mount* best = nullptr;
+    for (const BundleSpec::Mount& m : mounts) {
+        const std::string& d = m.destination;
+        bool under =
+            path == d || (path.starts_with(d) && (d.ends_with('/') || path[d.size()] == '/'));
+        if (under && (best == nullptr || d.size() > best->destination.size())) best = &m;
+    }
+    if (best == nullptr) return path;
+    return best->source + path.substr(best->destination.size());
+}
+
 }  // namespace sockerless::awssim

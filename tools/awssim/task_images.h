@@ -54,4 +54,8 @@ ApiResult<std::vector<BundleSpec::Mount>> container_mounts(const boost::json::ar
                                                            const std::string& scratch,
                                                            const EfsResolver& efs);
 
+// `path` with its longest matching mount destination replaced by the mount's source; unchanged
+// when it lies under no mount. Host mode's stand-in for mounting.
+std::string host_path_of(const std::string& path, const std::vector<BundleSpec::Mount>& mounts);
+
 }  // namespace sockerless::awssim

@@ -110,5 +110,17 @@ TEST_F(ImageFilesTest, MountsTaskAndEfsVolumes) {
     EXPECT_TRUE(container_mounts(volumes, json::object{}, root_.string(), efs)->empty());
 }
 
+TEST(HostPathTest, MapsPathsUnderTheLongestMountPoint) {
+    std::vector<BundleSpec::Mount> mounts = {{"/state/efs/fs-1/agent", "/sockerless", true},
+                                             {"/state/tasks/t/vol", "/sockerless/cache", false}};
+    EXPECT_EQ(host_path_of("/sockerless/sockerless-agent", mounts),
+              "/state/efs/fs-1/agent/sockerless-agent");
+    EXPECT_EQ(host_path_of("/sockerless", mounts), "/state/efs/fs-1/agent");
+    EXPECT_EQ(host_path_of("/sockerless/cache/x", mounts), "/state/tasks/t/vol/x");
+    EXPECT_EQ(host_path_of("/sockerlessx/y", mounts), "/sockerlessx/y");
+    EXPECT_EQ(host_path_of("--", mounts), "--");
+    EXPECT_EQ(host_path_of("/bin/sh", {}), "/bin/sh");
+}
+
 }  // namespace
 }  // namespace sockerless::awssim

@@ -10,6 +10,7 @@
 
 #include "awslogs_writer.h"
 #include "base/hex.h"
+#include "task_images.h"
 
 namespace sockerless::awssim {
 namespace asio = boost::asio;
@@ -312,11 +313,20 @@ std::vector<std::string> TaskRunner::flatten(const Environment& env) {
     return out;
 }
 
-ProcessSpec TaskRunner::host_spec(const Task& task, const TaskRun& run,
-                                  const TaskContainer& container) const {
+ApiResult<ProcessSpec> TaskRunner::host_spec(const Task& task, const TaskRun& run,
+                                             const TaskContainer& container) const {
     ProcessSpec spec;
     spec.argv = container.entry_point;
     spec.argv.insert(spec.argv.end(), container.command.begin(), container.command.end());
+    // Nothing can be mounted on the host filesystem: arguments under a mount point name the
+    // volume's host directory instead (so an agent staged on EFS can be the entry point).
+    auto mounts = container_mounts(task.volumes, container.definition, run.scratch.string(),
+                                   [this](std::string_view fs_id, std::string_view access_point) {
+                                       return services_.efs.host_path(fs_id, access_point);
+                                   });
+    if (!mounts) return mounts.error();
+    for (std::string& arg : spec.argv)
+        arg = host_path_of(arg, *mounts);
     Environment env;
     for (const char* name : kInheritedEnvironment) {
         if (const char* value = std::getenv(name)) set_env(env, name, value);
@@ -331,8 +341,7 @@ ProcessSpec TaskRunner::host_spec(const Task& task, const TaskRun& run,
 void TaskRunner::start_container(Task& task, TaskRun& run, std::size_t index) {
     TaskContainer& c = task.containers[index];
     ContainerRun& cr = run.containers[index];
-    ApiResult<ProcessSpec> made =
-        cr.image ? image_spec(task, run, index) : ApiResult<ProcessSpec>(host_spec(task, run, c));
+    ApiResult<ProcessSpec> made = cr.image ? image_spec(task, run, index) : host_spec(task, run, c);
     if (!made) {
         ++task.version;
         c.status = ContainerStatus::stopped;

@@ -152,8 +152,8 @@ private:
     // The container's environment and what ECS injects (region, endpoints, credentials).
     void add_task_environment(Environment& env, const Task& task,
                               const TaskContainer& container) const;
-    ProcessSpec host_spec(const Task& task, const TaskRun& run,
-                          const TaskContainer& container) const;
+    ApiResult<ProcessSpec> host_spec(const Task& task, const TaskRun& run,
+                                     const TaskContainer& container) const;
 
     // Image mode (task_runner_images.cpp).
     void start_pulls(Task& task, TaskRun& run);
