@@ -171,8 +171,10 @@ TaskShape shape_of(const EcsConfig& config, std::string image, bool keep_alive, 
                    std::string memory) {
     TaskShape s;
     s.image = std::move(image);
-    s.cpu = cpu.empty() ? config.cpu : std::move(cpu);
-    s.memory = memory.empty() ? config.memory : std::move(memory);
+    s.cpu = std::move(cpu);
+    if (s.cpu.empty()) s.cpu = config.cpu;
+    s.memory = std::move(memory);
+    if (s.memory.empty()) s.memory = config.memory;
     s.keep_alive = keep_alive;
     s.strategy = config.strategy;
     if (s.strategy == InjectionStrategy::efs) {
