@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config file
   libboost1.81-dev libssl-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev
   libyaml-cpp-dev libc-ares-dev libexpat1-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
-  busybox-static clang-format clang-tidy util-linux procps python3
+  busybox-static clang-format clang-tidy util-linux procps python3 ca-certificates
   skopeo docker-registry tzdata libarchive-dev runc
 )
 

@@ -158,6 +158,10 @@ Status apply_environment(AgentConfig& config) {
     config.main.tty = config.main.tty || env_flag("SOCKERLESS_AGENT_TTY");
     config.main.open_stdin = config.main.open_stdin || env_flag("SOCKERLESS_AGENT_OPEN_STDIN");
     config.main.stdin_once = config.main.stdin_once || env_flag("SOCKERLESS_AGENT_STDIN_ONCE");
+    if (const char* dir = std::getenv("SOCKERLESS_AGENT_WORKDIR"); dir != nullptr && *dir != '\0')
+        config.main.defaults.workdir = dir;
+    if (const char* user = std::getenv("SOCKERLESS_AGENT_USER"); user != nullptr && *user != '\0')
+        config.main.defaults.user = user;
     return ok();
 }
 
@@ -174,7 +178,7 @@ int run_agent(AgentConfig config) {
         // Not PID 1 (tests, or a runtime with its own init): still become the reaper of orphans.
         ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     }
-    config.main.defaults.env = inherited_environment();
+    config.main.defaults.env = overlay_environment(inherited_environment(), config.launch_env);
 
     asio::io_context io(1);
     auto executor = io.get_executor();

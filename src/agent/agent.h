@@ -2,8 +2,10 @@
 // The agent as a whole: PID-1 duties (reaping, signal forwarding, exit status), the main process,
 // and the server through which exec and attach sessions arrive.
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "agent/connection.h"
 #include "agent/log.h"
@@ -20,10 +22,14 @@ struct AgentConfig {
     // the task's address from ECS_CONTAINER_METADATA_URI_V4 when that is set (task_metadata.h).
     bool address_from_metadata = true;
     LogLevel log_level = LogLevel::info;
+    // The launch payload's env, set over the container's own for every process (launch.h).
+    std::vector<std::string> launch_env;
+    // The whole fetch of a launch payload (credentials, GetObject, retries).
+    std::chrono::milliseconds payload_timeout{30'000};
 };
 
-// Reads the agent's SOCKERLESS_* settings from the environment into `config`; what was already
-// given as a flag is kept.
+// Reads the agent's SOCKERLESS_* settings from the environment into `config` (the inline launch
+// variables among them); what was already given as a flag is kept.
 Status apply_environment(AgentConfig& config);
 
 // Runs until the agent should exit; returns its exit status.

@@ -39,14 +39,15 @@ std::shared_ptr<ExecSession> ExecSession::launch(const asio::any_io_executor& ex
 
     SpawnSpec spec;
     spec.argv = request.argv;
-    spec.workdir = request.workdir;
+    spec.workdir = request.workdir.empty() ? defaults.workdir : request.workdir;
     spec.tty = request.tty;
     spec.stdin_pipe = request.stdin;
     spec.rows = request.rows;
     spec.cols = request.cols;
     std::string home = "/";
-    if (!request.user.empty()) {
-        auto creds = resolve_user_in(request.user, defaults.root);
+    const std::string& user = request.user.empty() ? defaults.user : request.user;
+    if (!user.empty()) {
+        auto creds = resolve_user_in(user, defaults.root);
         if (!creds) return fail(creds.error(), 126);
         home = creds->home;
         spec.user = std::move(*creds);

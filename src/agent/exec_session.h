@@ -20,9 +20,13 @@ namespace sockerless::agent {
 // background descendant holding the pipe open must not keep the session (or the agent) alive.
 inline constexpr std::chrono::milliseconds kDrainAfterExit{2000};
 
+// What the container's processes get unless a request says otherwise, as Docker applies the
+// container's Config to `docker exec`.
 struct ProcessDefaults {
     std::vector<std::string> env;  // the container's environment
     std::string root = "/";        // where /etc/passwd and /etc/group are read
+    std::string workdir;           // empty: the agent's own
+    std::string user;              // empty: the agent's own; Docker's --user forms
 };
 
 class ExecSession final : public Session,

@@ -94,9 +94,17 @@ Result<int> MainProcess::launch(std::vector<std::string> argv,
     spec.argv = std::move(argv);
     spec.tty = config_.tty;
     spec.stdin_pipe = config_.open_stdin;
+    spec.workdir = config_.defaults.workdir;
     std::string home = "/";
-    if (auto creds = resolve_user_in(std::to_string(::geteuid()), config_.defaults.root))
+    if (!config_.defaults.user.empty()) {
+        auto creds = resolve_user_in(config_.defaults.user, config_.defaults.root);
+        // A user that cannot be resolved is a start failure (126), not a missing command (127).
+        if (!creds) return make_error(Errc::invalid_argument, creds.error().message);
         home = creds->home;
+        spec.user = std::move(*creds);
+    } else if (auto creds = resolve_user_in(std::to_string(::geteuid()), config_.defaults.root)) {
+        home = creds->home;
+    }
     spec.env = build_environment(config_.defaults.env, env, home, config_.tty);
     auto spawned = spawn_process(spec);
     if (auto* err = std::get_if<SpawnError>(&spawned)) return err->error;

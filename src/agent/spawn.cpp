@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
@@ -169,22 +170,26 @@ std::vector<std::string> inherited_environment() {
     return out;
 }
 
+std::vector<std::string> overlay_environment(std::vector<std::string> base,
+                                             const std::vector<std::string>& overrides) {
+    for (const auto& kv : overrides) {
+        std::string_view key = env_key(kv);
+        auto same = std::find_if(base.begin(), base.end(), [key](const std::string& existing) {
+            return env_key(existing) == key;
+        });
+        if (same != base.end()) {
+            *same = kv;
+        } else {
+            base.push_back(kv);
+        }
+    }
+    return base;
+}
+
 std::vector<std::string> build_environment(const std::vector<std::string>& base,
                                            const std::vector<std::string>& overrides,
                                            const std::string& home, bool tty) {
-    std::vector<std::string> env = base;
-    auto set = [&env](std::string kv) {
-        std::string_view key = env_key(kv);
-        for (auto& existing : env) {
-            if (env_key(existing) == key) {
-                existing = std::move(kv);
-                return;
-            }
-        }
-        env.push_back(std::move(kv));
-    };
-    for (const auto& kv : overrides)
-        set(kv);
+    std::vector<std::string> env = overlay_environment(base, overrides);
     auto has = [&env](std::string_view key) {
         for (const auto& kv : env) {
             if (env_key(kv) == key) return true;

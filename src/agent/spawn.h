@@ -57,7 +57,11 @@ std::vector<std::string> build_environment(const std::vector<std::string>& base,
                                            const std::vector<std::string>& overrides,
                                            const std::string& home, bool tty);
 
-// The agent's environment without the variables that configure the agent itself.
+// The agent's environment without the variables that configure the agent itself (SOCKERLESS_*).
 std::vector<std::string> inherited_environment();
+
+// `base` with each of `overrides` replacing the variable of the same name, or appended.
+std::vector<std::string> overlay_environment(std::vector<std::string> base,
+                                             const std::vector<std::string>& overrides);
 
 }  // namespace sockerless::agent

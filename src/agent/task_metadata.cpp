@@ -2,18 +2,13 @@
 
 #include <charconv>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/asio/ip/address_v4.hpp>
 #include <boost/json.hpp>
+
+#include "agent/http_get.h"
 
 namespace sockerless::agent {
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 namespace json = boost::json;
 
 Result<HttpUrl> parse_http_url(std::string_view url) {
@@ -67,40 +62,16 @@ Result<std::string> fetch_task_ipv4(std::string_view metadata_uri,
                                     std::chrono::milliseconds timeout) {
     auto url = parse_http_url(metadata_uri);
     if (!url) return url.error();
-    asio::io_context io(1);
-    beast::tcp_stream stream(io);
-    beast::flat_buffer buffer;
-    http::request<http::empty_body> req{http::verb::get, url->target, 11};
-    req.set(http::field::host, url->host);
-    req.set(http::field::connection, "close");
-    http::response<http::string_body> res;
-    boost::system::error_code failure;
-    stream.expires_after(timeout);
-    asio::ip::tcp::endpoint endpoint(asio::ip::make_address_v4(url->host), url->port);
-    stream.async_connect(endpoint, [&](boost::system::error_code ec) {
-        if (ec) {
-            failure = ec;
-            return;
-        }
-        http::async_write(stream, req, [&](boost::system::error_code wec, std::size_t) {
-            if (wec) {
-                failure = wec;
-                return;
-            }
-            http::async_read(stream, buffer, res,
-                             [&](boost::system::error_code rec, std::size_t) { failure = rec; });
-        });
-    });
-    io.run();
-    if (failure) {
-        return make_error(Errc::unavailable,
-                          "GET " + std::string(metadata_uri) + ": " + failure.message());
-    }
-    if (res.result() != http::status::ok) {
-        return make_error(Errc::unavailable, "GET " + std::string(metadata_uri) + ": HTTP " +
-                                                 std::to_string(res.result_int()));
-    }
-    return ipv4_from_container_metadata(res.body());
+    // The agent's one HTTP client (http_get.h); one attempt: the caller falls back on failure.
+    HttpGetClient client(HttpGetOptions{.connect_timeout = timeout, .attempts = 1});
+    auto res = client.get_once(metadata_uri, {}, std::chrono::steady_clock::now() + timeout);
+    const std::string what = "GET " + std::string(metadata_uri) + ": ";
+    if (!res) return make_error(Errc::unavailable, what + res.error().message);
+    if (res->status != 200)
+        return make_error(Errc::unavailable, what + "HTTP " + std::to_string(res->status));
+    if (res->body_state != HttpGetResponse::Body::whole)
+        return make_error(Errc::unavailable, what + res->body_problem);
+    return ipv4_from_container_metadata(res->body);
 }
 
 }  // namespace sockerless::agent

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "agent/agent.h"
+#include "agent/launch.h"
 
 int main(int argc, char** argv) {
     using namespace sockerless::agent;
@@ -24,6 +25,12 @@ int main(int argc, char** argv) {
                  "Close that stdin when the first attached client closes it");
     app.add_option("--port-file", config.port_file,
                    "Write the bound port to this file once listening");
+    double payload_timeout = 30;
+    app.add_option(
+           "--payload-timeout", payload_timeout,
+           "Seconds for fetching a launch payload from S3, credentials and retries included")
+        ->envname("SOCKERLESS_AGENT_PAYLOAD_TIMEOUT")
+        ->check(CLI::Range(0.1, 3600.0));
     app.add_option("--log-level", log_level, "debug, info, warn or error")
         ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
     app.add_option("command", config.main.argv,
@@ -51,6 +58,14 @@ int main(int argc, char** argv) {
     if (log_level == "debug") config.log_level = LogLevel::debug;
     if (log_level == "warn") config.log_level = LogLevel::warn;
     if (log_level == "error") config.log_level = LogLevel::error;
+    set_log_level(config.log_level);
+    config.payload_timeout =
+        std::chrono::milliseconds(static_cast<std::int64_t>(payload_timeout * 1000));
+    // A pointer launch: nothing starts until the payload is fetched, verified and applied.
+    if (auto loaded = load_launch_payload(config, process_getenv()); !loaded) {
+        std::cerr << "sockerless-agent: payload: " << loaded.error().message << "\n";
+        return loaded.error().exit_code();
+    }
     if (config.main.argv.empty() && !config.main.keep_alive && !config.main.hold) {
         std::cerr << "sockerless-agent: no command: give one after --, set "
                      "SOCKERLESS_ORIGINAL_ENTRYPOINT/"
