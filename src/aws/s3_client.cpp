@@ -225,6 +225,71 @@ Result<ListObjectsPage> parse_list_objects(std::string_view body) {
     return page;
 }
 
+Result<std::vector<LifecycleRule>> parse_lifecycle(std::string_view body) {
+    Result<XmlElement> doc = parse_xml(body);
+    if (!doc) return doc.error().wrap("s3 GetBucketLifecycleConfiguration");
+    if (doc->name != "LifecycleConfiguration") {
+        return make_error(
+            Errc::internal,
+            "s3 GetBucketLifecycleConfiguration: unexpected response element <" + doc->name + ">");
+    }
+    std::vector<LifecycleRule> rules;
+    for (const XmlElement& r : doc->children) {
+        if (r.name != "Rule") continue;
+        LifecycleRule rule;
+        rule.id = r.child_text("ID");
+        if (const XmlElement* filter = r.child("Filter")) {
+            const XmlElement* conj = filter->child("And");
+            rule.prefix = (conj != nullptr ? conj : filter)->child_text("Prefix");
+        } else {
+            rule.prefix = r.child_text("Prefix");
+        }
+        rule.enabled = r.child_text("Status") == "Enabled";
+        const XmlElement* expiration = r.child("Expiration");
+        rule.expiration_days =
+            expiration != nullptr ? static_cast<int>(to_u64(expiration->child_text("Days"))) : 0;
+        const XmlElement* abort = r.child("AbortIncompleteMultipartUpload");
+        rule.abort_incomplete_multipart_days =
+            abort != nullptr ? static_cast<int>(to_u64(abort->child_text("DaysAfterInitiation")))
+                             : 0;
+        rules.push_back(std::move(rule));
+    }
+    return rules;
+}
+
+Result<BucketEncryption> parse_encryption(std::string_view body) {
+    Result<XmlElement> doc = parse_xml(body);
+    if (!doc) return doc.error().wrap("s3 GetBucketEncryption");
+    const XmlElement* rule = doc->child("Rule");
+    const XmlElement* defaults =
+        rule != nullptr ? rule->child("ApplyServerSideEncryptionByDefault") : nullptr;
+    if (doc->name != "ServerSideEncryptionConfiguration" || defaults == nullptr) {
+        return make_error(Errc::internal,
+                          "s3 GetBucketEncryption: no ApplyServerSideEncryptionByDefault rule");
+    }
+    BucketEncryption out;
+    out.algorithm = defaults->child_text("SSEAlgorithm");
+    out.kms_key_id = defaults->child_text("KMSMasterKeyID");
+    out.bucket_key_enabled = rule->child_text("BucketKeyEnabled") == "true";
+    return out;
+}
+
+Result<PublicAccessBlock> parse_public_access_block(std::string_view body) {
+    Result<XmlElement> doc = parse_xml(body);
+    if (!doc) return doc.error().wrap("s3 GetPublicAccessBlock");
+    if (doc->name != "PublicAccessBlockConfiguration") {
+        return make_error(Errc::internal, "s3 GetPublicAccessBlock: unexpected response element <" +
+                                              doc->name + ">");
+    }
+    // An absent setting is off, as S3 reads it.
+    PublicAccessBlock out;
+    out.block_public_acls = doc->child_text("BlockPublicAcls") == "true";
+    out.ignore_public_acls = doc->child_text("IgnorePublicAcls") == "true";
+    out.block_public_policy = doc->child_text("BlockPublicPolicy") == "true";
+    out.restrict_public_buckets = doc->child_text("RestrictPublicBuckets") == "true";
+    return out;
+}
+
 // ---- The client
 // -----------------------------------------------------------------------------------
 
@@ -333,12 +398,41 @@ asio::awaitable<Status> S3Client::put_bucket_policy(std::string bucket, std::str
                                               "application/json", "PutBucketPolicy");
 }
 
-asio::awaitable<Result<std::string>> S3Client::get_bucket_policy(std::string bucket) {
+asio::awaitable<Result<std::string>> S3Client::get_bucket_subresource(std::string bucket,
+                                                                      std::string subresource,
+                                                                      std::string operation) {
     HttpRequest req = bucket_request("GET", "");
-    req.query.emplace_back("policy", "");
-    Result<HttpResponse> res = co_await send(std::move(bucket), std::move(req), "GetBucketPolicy");
+    req.query.emplace_back(std::move(subresource), "");
+    Result<HttpResponse> res =
+        co_await send(std::move(bucket), std::move(req), std::move(operation));
     if (!res) co_return res.error();
     co_return std::move(res->body);
+}
+
+asio::awaitable<Result<std::string>> S3Client::get_bucket_policy(std::string bucket) {
+    co_return co_await get_bucket_subresource(std::move(bucket), "policy", "GetBucketPolicy");
+}
+
+asio::awaitable<Result<std::vector<LifecycleRule>>> S3Client::get_bucket_lifecycle_configuration(
+    std::string bucket) {
+    Result<std::string> body = co_await get_bucket_subresource(std::move(bucket), "lifecycle",
+                                                               "GetBucketLifecycleConfiguration");
+    if (!body) co_return body.error();
+    co_return parse_lifecycle(*body);
+}
+
+asio::awaitable<Result<BucketEncryption>> S3Client::get_bucket_encryption(std::string bucket) {
+    Result<std::string> body =
+        co_await get_bucket_subresource(std::move(bucket), "encryption", "GetBucketEncryption");
+    if (!body) co_return body.error();
+    co_return parse_encryption(*body);
+}
+
+asio::awaitable<Result<PublicAccessBlock>> S3Client::get_public_access_block(std::string bucket) {
+    Result<std::string> body = co_await get_bucket_subresource(
+        std::move(bucket), "publicAccessBlock", "GetPublicAccessBlock");
+    if (!body) co_return body.error();
+    co_return parse_public_access_block(*body);
 }
 
 asio::awaitable<Status> S3Client::put_bucket_lifecycle_configuration(

@@ -71,6 +71,12 @@ struct PublicAccessBlock {
     bool restrict_public_buckets = true;
 };
 
+struct BucketEncryption {
+    std::string algorithm;  // "AES256", "aws:kms" or "aws:kms:dsse"
+    std::string kms_key_id;
+    bool bucket_key_enabled = false;
+};
+
 // ---- Pure request building and response parsing (unit-tested) ----------------------------------
 
 // True for bucket names that can be a DNS label under s3's host (3-63 of a-z 0-9 -, no dots).
@@ -91,6 +97,14 @@ std::string public_access_block_body(const PublicAccessBlock& block);
 
 // A ListObjectsV2 (encoding-type=url) response: keys decoded.
 Result<ListObjectsPage> parse_list_objects(std::string_view body);
+
+// GetBucketLifecycleConfiguration's rules as far as LifecycleRule models them: the prefix from
+// Filter/Prefix, Filter/And/Prefix or the legacy Prefix; expiration_days 0 when the rule has no
+// Expiration/Days. Tag and size filters and transitions are not read.
+Result<std::vector<LifecycleRule>> parse_lifecycle(std::string_view body);
+// GetBucketEncryption's first rule.
+Result<BucketEncryption> parse_encryption(std::string_view body);
+Result<PublicAccessBlock> parse_public_access_block(std::string_view body);
 
 // ---- The client
 // -----------------------------------------------------------------------------------
@@ -125,11 +139,19 @@ public:
                                                          bool bucket_key_enabled = false);
     boost::asio::awaitable<Status> put_public_access_block(std::string bucket,
                                                            PublicAccessBlock block = {});
+    // Each is Errc::not_found when the bucket has no such configuration.
+    boost::asio::awaitable<Result<std::vector<LifecycleRule>>> get_bucket_lifecycle_configuration(
+        std::string bucket);
+    boost::asio::awaitable<Result<BucketEncryption>> get_bucket_encryption(std::string bucket);
+    boost::asio::awaitable<Result<PublicAccessBlock>> get_public_access_block(std::string bucket);
 
 private:
     // Addresses `req` (path "/<key>" or "", relative to the bucket) and sends it.
     boost::asio::awaitable<Result<HttpResponse>> send(std::string bucket, HttpRequest req,
                                                       std::string operation);
+    boost::asio::awaitable<Result<std::string>> get_bucket_subresource(std::string bucket,
+                                                                       std::string subresource,
+                                                                       std::string operation);
     boost::asio::awaitable<Status> put_bucket_subresource(std::string bucket,
                                                           std::string subresource, std::string body,
                                                           std::string content_type,

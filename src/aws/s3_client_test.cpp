@@ -118,6 +118,56 @@ TEST(S3Parse, ListObjectsV2LastPageAndMalformed) {
     EXPECT_FALSE(parse_list_objects("not xml").has_value());
 }
 
+TEST(S3Parse, LifecycleRules) {
+    auto rules = parse_lifecycle(
+        "<LifecycleConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        "<Rule><ID>a</ID><Filter><Prefix>payloads/</Prefix></Filter><Status>Enabled</Status>"
+        "<Expiration><Days>1</Days></Expiration><AbortIncompleteMultipartUpload>"
+        "<DaysAfterInitiation>2</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>"
+        "<Rule><ID>b</ID><Filter><And><Prefix>logs/</Prefix><Tag><Key>k</Key><Value>v</Value>"
+        "</Tag></And></Filter><Status>Disabled</Status><Transition><Days>30</Days>"
+        "<StorageClass>GLACIER</StorageClass></Transition></Rule>"
+        "<Rule><ID>c</ID><Prefix>old/</Prefix><Status>Enabled</Status>"
+        "<Expiration><Days>7</Days></Expiration></Rule></LifecycleConfiguration>");
+    ASSERT_TRUE(rules.has_value()) << rules.error().message;
+    ASSERT_EQ(rules->size(), 3U);
+    EXPECT_EQ((*rules)[0].id, "a");
+    EXPECT_EQ((*rules)[0].prefix, "payloads/");
+    EXPECT_TRUE((*rules)[0].enabled);
+    EXPECT_EQ((*rules)[0].expiration_days, 1);
+    EXPECT_EQ((*rules)[0].abort_incomplete_multipart_days, 2);
+    EXPECT_EQ((*rules)[1].prefix, "logs/");
+    EXPECT_FALSE((*rules)[1].enabled);
+    EXPECT_EQ((*rules)[1].expiration_days, 0);
+    EXPECT_EQ((*rules)[1].abort_incomplete_multipart_days, 0);
+    EXPECT_EQ((*rules)[2].prefix, "old/");
+    EXPECT_EQ((*rules)[2].expiration_days, 7);
+    EXPECT_FALSE(parse_lifecycle("<Error/>").has_value());
+}
+
+TEST(S3Parse, EncryptionAndPublicAccessBlock) {
+    auto enc = parse_encryption(
+        "<ServerSideEncryptionConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        "<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm>"
+        "<KMSMasterKeyID>key-1</KMSMasterKeyID></ApplyServerSideEncryptionByDefault>"
+        "<BucketKeyEnabled>true</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>");
+    ASSERT_TRUE(enc.has_value()) << enc.error().message;
+    EXPECT_EQ(enc->algorithm, "aws:kms");
+    EXPECT_EQ(enc->kms_key_id, "key-1");
+    EXPECT_TRUE(enc->bucket_key_enabled);
+    EXPECT_FALSE(parse_encryption("<ServerSideEncryptionConfiguration/>").has_value());
+
+    auto block = parse_public_access_block(
+        "<PublicAccessBlockConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        "<BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>false</IgnorePublicAcls>"
+        "<BlockPublicPolicy>true</BlockPublicPolicy></PublicAccessBlockConfiguration>");
+    ASSERT_TRUE(block.has_value()) << block.error().message;
+    EXPECT_TRUE(block->block_public_acls);
+    EXPECT_FALSE(block->ignore_public_acls);
+    EXPECT_TRUE(block->block_public_policy);
+    EXPECT_FALSE(block->restrict_public_buckets);  // absent reads as off
+}
+
 class S3ClientTest : public ::testing::Test {
 protected:
     static ProvidedCredentials creds() {
@@ -195,6 +245,26 @@ TEST_F(S3ClientTest, SubresourcesCarryContentMd5) {
     const auto& req = server_.requests[0];
     EXPECT_EQ(req.target, "/payloads?publicAccessBlock=");
     EXPECT_EQ(req.header("Content-MD5"), content_md5(req.body));
+}
+
+TEST_F(S3ClientTest, BucketConfigurationReadsAndMissingOnes) {
+    server_.answer(200,
+                   "<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls>"
+                   "</PublicAccessBlockConfiguration>");
+    server_.answer(404,
+                   "<Error><Code>NoSuchLifecycleConfiguration</Code><Message>The lifecycle "
+                   "configuration does not exist</Message><RequestId>R3</RequestId></Error>");
+    auto block = run(io_, s3_.get_public_access_block("payloads"));
+    ASSERT_TRUE(block && block->has_value()) << (block ? block->error().message : "timeout");
+    EXPECT_TRUE((**block).block_public_acls);
+    EXPECT_FALSE((**block).restrict_public_buckets);
+    auto rules = run(io_, s3_.get_bucket_lifecycle_configuration("payloads"));
+    ASSERT_TRUE(rules && !rules->has_value());
+    EXPECT_EQ(rules->error().code, Errc::not_found);
+    ASSERT_EQ(server_.requests.size(), 2U);
+    EXPECT_EQ(server_.requests[0].method, "GET");
+    EXPECT_EQ(server_.requests[0].target, "/payloads?publicAccessBlock=");
+    EXPECT_EQ(server_.requests[1].target, "/payloads?lifecycle=");
 }
 
 TEST_F(S3ClientTest, ListObjectsFollowsContinuationTokens) {
