@@ -1,5 +1,7 @@
 #include "agent/payload_fetch.h"
 
+#include <openssl/crypto.h>
+
 #include <stdexcept>
 
 #include "aws/sigv4.h"
@@ -119,6 +121,10 @@ PayloadResult<std::string> check_object_response(const HttpGetResponse& response
 PayloadResult<ap::LaunchSpec> fetch_launch_payload(const PayloadPointer& pointer,
                                                    const PayloadFetchOptions& options) {
     const auto deadline = SteadyClock::now() + options.timeout;
+    // Before anything touches OpenSSL (SigV4's hashes do): the agent carries its trust and
+    // settings with it, and an openssl.cnf in the image could ask for engines or providers that
+    // a static binary cannot load.
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
     auto request = object_request(pointer);
     if (!request) return failed(PayloadFailure::malformed, pointer, request.error().message);
 
