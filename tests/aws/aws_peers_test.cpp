@@ -40,6 +40,9 @@
 #include "aws/logs_client.h"
 #include "aws/s3_client.h"
 #include "aws/sts_client.h"
+#include "backends/ecs/overrides.h"
+#include "backends/ecs/payload_store.h"
+#include "backends/ecs/task_definition.h"
 #include "base/hex.h"
 
 namespace sockerless::aws {
@@ -790,6 +793,80 @@ TEST_P(PeerTest, EfsAccessPoints) {
     auto after = run(io_, good_->efs.describe_access_points("", fs_id));
     ASSERT_TRUE(succeeded(after));
     EXPECT_TRUE((**after).empty());
+}
+
+// The requests the ECS backend builds (task definition per shape, inline and payload overrides,
+// the payload put) as each peer parses them.
+TEST_P(PeerTest, EcsBackendRequests) {
+    auto subnets = run(io_, good_->ec2.describe_subnets({}));
+    ASSERT_TRUE(succeeded(subnets));
+    ASSERT_FALSE((**subnets).empty());
+    ecs::EcsConfig config;
+    config.region = std::string(kRegion);
+    config.cluster = unique("backend");
+    config.subnets = {(**subnets)[0].subnet_id};
+    // moto's RunTask needs security groups, which ECS does not (the VPC's default group).
+    auto groups = run(io_, good_->ec2.describe_security_groups({}));
+    ASSERT_TRUE(succeeded(groups));
+    ASSERT_FALSE((**groups).empty());
+    config.security_groups = {(**groups)[0].group_id};
+    config.strategy = ecs::InjectionStrategy::init_container;
+    config.agent_image = "sockerless/agent:latest";
+    config.payload_bucket = unique("payloads");
+    ASSERT_TRUE(succeeded(run(io_, good_->ecs.create_cluster(config.cluster))));
+    ASSERT_TRUE(succeeded(run(io_, good_->s3.create_bucket(config.payload_bucket))));
+
+    const ecs::TaskShape shape = ecs::shape_of(config, "busybox", false);
+    boost::json::object definition = ecs::build_task_definition(shape);
+    if (GetParam() == PeerKind::moto) {
+        // moto's RunTask fails with a 500 without container-level memory, which Fargate does not
+        // need; the backend's definitions leave it out.
+        for (boost::json::value& c : definition["containerDefinitions"].as_array())
+            c.as_object()["memory"] = 256;
+    }
+    auto registered = run(io_, good_->ecs.register_task_definition(definition));
+    ASSERT_TRUE(succeeded(registered));
+    EXPECT_EQ((**registered).family, ecs::shape_family(shape));
+    EXPECT_TRUE(
+        refused(run(io_, bad_->ecs.register_task_definition(definition)), peer_.json_refusal));
+
+    agentproto::LaunchSpec small;
+    small.cmd = {"sh", "-c", "echo hé"};
+    small.env = {"A=1"};
+    small.token = std::string(64, 'f');
+    agentproto::LaunchSpec large = small;
+    large.env.push_back("BIG=" + std::string(9000, 'x'));
+    for (const agentproto::LaunchSpec* spec : {&small, &large}) {
+        auto plan = ecs::plan_overrides(std::string(64, 'c'), *spec, ecs::PayloadMode::automatic,
+                                        ecs::payload_target(config));
+        ASSERT_TRUE(plan.has_value()) << plan.error().message;
+        if (plan->payload) {
+            auto put = run(io_, ecs::put_payload(good_->s3, plan->payload->bucket,
+                                                 plan->payload->key, plan->payload->body));
+            ASSERT_TRUE(succeeded(put));
+            EXPECT_TRUE(refused(
+                run(io_, ecs::put_payload(bad_->s3, plan->payload->bucket,
+                                          plan->payload->key + ".2", plan->payload->body))));
+        }
+        RunTaskRequest request;
+        request.cluster = config.cluster;
+        request.task_definition = (**registered).task_definition_arn;
+        request.subnets = config.subnets;
+        request.security_groups = config.security_groups;
+        request.overrides = plan->overrides;
+        request.tags = {{"sockerless-container-id", std::string(64, 'c')}};
+        request.started_by = "sockerless";
+        request.client_token = unique("launch") + (plan->payload ? "-p" : "-i");
+        auto ran = run(io_, good_->ecs.run_task(request));
+        ASSERT_TRUE(succeeded(ran));
+        ASSERT_EQ((**ran).tasks.size(), 1U);
+        auto described =
+            run(io_, good_->ecs.describe_tasks(config.cluster, {(**ran).tasks[0].task_arn}));
+        ASSERT_TRUE(succeeded(described));
+        ASSERT_EQ((**described).tasks.size(), 1U);
+        EXPECT_EQ((**described).tasks[0].task_definition_arn, (**registered).task_definition_arn);
+        EXPECT_TRUE(refused(run(io_, bad_->ecs.run_task(request)), peer_.json_refusal));
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Peers, PeerTest, ::testing::Values(PeerKind::moto, PeerKind::awssim),
