@@ -35,12 +35,10 @@ TEST(LaunchPayload, IsCompactAndVersioned) {
 }
 
 TEST(LaunchPayload, RefusesWhatItCannotRead) {
-    for (std::string_view bad : {R"(not json)", R"([1])", R"({"token":"t"})",
-                                 R"({"version":2,"token":"t"})",
-                                 R"({"version":1,"token":"t","env":"A=1"})",
-                                 R"({"version":1,"token":"t","cmd":[1]})",
-                                 R"({"version":1,"token":"t","tty":"yes"})",
-                                 R"({"version":1})"}) {
+    for (std::string_view bad :
+         {R"(not json)", R"([1])", R"({"token":"t"})", R"({"version":2,"token":"t"})",
+          R"({"version":1,"token":"t","env":"A=1"})", R"({"version":1,"token":"t","cmd":[1]})",
+          R"({"version":1,"token":"t","tty":"yes"})", R"({"version":1})"}) {
         auto parsed = parse_launch_payload(bad);
         ASSERT_FALSE(parsed.has_value()) << bad;
         EXPECT_EQ(parsed.error().code, Errc::invalid_argument);
