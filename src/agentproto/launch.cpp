@@ -79,7 +79,7 @@ Result<LaunchSpec> parse_launch_payload(std::string_view text) {
             ")");
     }
     LaunchSpec spec;
-    for (Status st :
+    for (const Status& st :
          {read_strings(doc, "entrypoint", spec.entrypoint), read_strings(doc, "cmd", spec.cmd),
           read_strings(doc, "env", spec.env), read_string(doc, "workdir", spec.workdir),
           read_string(doc, "user", spec.user), read_string(doc, "token", spec.token),
