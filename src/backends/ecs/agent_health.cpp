@@ -136,7 +136,7 @@ asio::awaitable<Status> wait_agent_healthy(asio::any_io_executor executor, Healt
                     .count());
             co_return ok();
         }
-        last = std::move(probe.error());
+        last = probe.error();
         spdlog::debug("agent health: container={} address={} status=unhealthy error=\"{}\"",
                       check.container_id, check.address, last.message);
 

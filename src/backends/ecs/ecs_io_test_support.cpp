@@ -118,6 +118,8 @@ Child::Child(const std::string& binary, const std::vector<std::string>& args,
     env_s.insert(env_s.end(), extra_env.begin(), extra_env.end());
     std::vector<char*> argv;
     std::vector<char*> envp;
+    argv.reserve(argv_s.size() + 1);
+    envp.reserve(env_s.size() + 1);
     for (auto& a : argv_s)
         argv.push_back(a.data());
     argv.push_back(nullptr);
