@@ -1,5 +1,6 @@
 #include "agentproto/protocol.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <limits>
@@ -51,6 +52,23 @@ public:
             return static_cast<int>(v->as_uint64());
         }
         return wrong(key, "an integer");
+    }
+
+    // Times and counts: JSON integers from 0 to 2^63-1 (u64 fields too, so every peer can hold
+    // them in a signed 64-bit integer).
+    Result<std::int64_t> non_negative(std::string_view key,
+                                      std::optional<std::int64_t> fallback = {}) const {
+        const json::value* v = obj_.if_contains(key);
+        if (v == nullptr || (fallback && v->is_null())) {
+            if (fallback) return *fallback;
+            return missing(key);
+        }
+        if (v->is_int64() && v->as_int64() >= 0) return v->as_int64();
+        if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(
+                                                    std::numeric_limits<std::int64_t>::max())) {
+            return static_cast<std::int64_t>(v->as_uint64());
+        }
+        return wrong(key, "an integer from 0 to 9223372036854775807");
     }
 
     Result<std::uint16_t> u16(std::string_view key) const {
@@ -167,6 +185,14 @@ struct ClientSerializer {
     json::object operator()(const Window& m) const {
         return {{"type", "window"}, {"session", m.session}, {"bytes", m.bytes}};
     }
+    json::object operator()(const LogsRequest& m) const {
+        json::object out{{"type", "logs"},     {"session", m.session}, {"stdout", m.stdout},
+                         {"stderr", m.stderr}, {"since", m.since},     {"until", m.until}};
+        if (m.tail) out["tail"] = *m.tail;
+        out["follow"] = m.follow;
+        out["window"] = m.window;
+        return out;
+    }
 };
 
 struct AgentSerializer {
@@ -174,7 +200,11 @@ struct AgentSerializer {
         return {{"type", "hello"},
                 {"protocol", m.protocol},
                 {"agent", m.agent_version},
-                {"window", m.window}};
+                {"window", m.window},
+                {"features", to_array(m.features)}};
+    }
+    json::object operator()(const LogsEnd& m) const {
+        return {{"type", "logs-end"}, {"session", m.session}, {"dropped", m.dropped}};
     }
     json::object operator()(const Started& m) const {
         return {{"type", "started"}, {"session", m.session}, {"pid", m.pid}};
@@ -238,6 +268,21 @@ Result<ClientMessage> parse_attach(const Reader& r) {
     return ClientMessage{m};
 }
 
+Result<ClientMessage> parse_logs(const Reader& r) {
+    LogsRequest m;
+    SOCKERLESS_READ(m.session, nonzero_session(r));
+    SOCKERLESS_READ(m.stdout, r.boolean("stdout", true));
+    SOCKERLESS_READ(m.stderr, r.boolean("stderr", true));
+    SOCKERLESS_READ(m.since, r.non_negative("since", 0));
+    SOCKERLESS_READ(m.until, r.non_negative("until", 0));
+    std::int64_t tail = -1;
+    SOCKERLESS_READ(tail, r.non_negative("tail", -1));
+    if (tail >= 0) m.tail = static_cast<std::uint64_t>(tail);
+    SOCKERLESS_READ(m.follow, r.boolean("follow", false));
+    SOCKERLESS_READ(m.window, r.u32("window", kDefaultWindow));
+    return ClientMessage{m};
+}
+
 }  // namespace
 
 void encode_data_header(std::uint32_t session, Stream stream,
@@ -268,6 +313,36 @@ Result<DataFrame> decode_data_frame(std::span<const unsigned char> frame) {
     return out;
 }
 
+void encode_log_header(std::uint32_t session, Stream stream, std::int64_t time,
+                       unsigned char (&out)[kLogHeaderSize]) noexcept {
+    unsigned char head[kDataHeaderSize];
+    encode_data_header(session, stream, head);
+    std::copy(std::begin(head), std::end(head), out);
+    auto bits = static_cast<std::uint64_t>(time);
+    for (std::size_t i = 0; i < 8; ++i)
+        out[kDataHeaderSize + i] = static_cast<unsigned char>(bits >> (56 - 8 * i));
+}
+
+Result<LogFrame> decode_log_frame(std::span<const unsigned char> frame) {
+    if (frame.size() < kLogHeaderSize) {
+        return bad("logs frame of " + std::to_string(frame.size()) +
+                   " bytes is shorter than the 13-byte header");
+    }
+    auto data = decode_data_frame(frame.first(kDataHeaderSize));
+    if (!data) return data.error();
+    if (data->stream == Stream::in) return bad("logs frame names stream 0");
+    std::uint64_t bits = 0;
+    for (std::size_t i = 0; i < 8; ++i)
+        bits = (bits << 8) | frame[kDataHeaderSize + i];
+    // The payload limit applies to the log bytes; the time is part of the header.
+    if (frame.size() - kLogHeaderSize > kMaxDataPayload) {
+        return bad("logs frame payload of " + std::to_string(frame.size() - kLogHeaderSize) +
+                   " bytes exceeds " + std::to_string(kMaxDataPayload));
+    }
+    return LogFrame{data->session, data->stream, static_cast<std::int64_t>(bits),
+                    frame.subspan(kLogHeaderSize)};
+}
+
 std::string serialize(const ClientMessage& message) {
     return json::serialize(std::visit(ClientSerializer{}, message));
 }
@@ -283,6 +358,7 @@ Result<ClientMessage> parse_client_message(std::string_view text) {
     Reader r(obj, type);
     if (type == "exec") return parse_exec(r);
     if (type == "attach") return parse_attach(r);
+    if (type == "logs") return parse_logs(r);
     if (type == "start") {
         StartRequest m;
         SOCKERLESS_READ(m.session, nonzero_session(r));
@@ -329,7 +405,16 @@ Result<AgentMessage> parse_agent_message(std::string_view text) {
         SOCKERLESS_READ(m.protocol, r.integer("protocol"));
         SOCKERLESS_READ(m.agent_version, r.string("agent"));
         SOCKERLESS_READ(m.window, r.u32("window", kDefaultWindow));
+        SOCKERLESS_READ(m.features, r.strings("features"));
         return AgentMessage{std::move(m)};
+    }
+    if (type == "logs-end") {
+        LogsEnd m;
+        SOCKERLESS_READ(m.session, nonzero_session(r));
+        std::int64_t dropped = 0;
+        SOCKERLESS_READ(dropped, r.non_negative("dropped", 0));
+        m.dropped = static_cast<std::uint64_t>(dropped);
+        return AgentMessage{m};
     }
     if (type == "started") {
         Started m;

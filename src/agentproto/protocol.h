@@ -24,6 +24,10 @@ inline constexpr std::uint32_t kDefaultWindow = 4u << 20;
 inline constexpr std::size_t kMaxDataPayload = 256u << 10;
 inline constexpr std::size_t kMaxControlMessage = 1u << 20;
 inline constexpr std::size_t kDataHeaderSize = 5;
+// Data frames of a logs session carry the entry's time after the 5-byte header.
+inline constexpr std::size_t kLogHeaderSize = kDataHeaderSize + 8;
+// Named in hello.features by agents that serve `logs` sessions; older version-1 agents lack it.
+inline constexpr std::string_view kFeatureLogs = "logs";
 
 enum class Stream : std::uint8_t { in = 0, out = 1, err = 2 };
 
@@ -36,6 +40,19 @@ struct DataFrame {
 void encode_data_header(std::uint32_t session, Stream stream,
                         unsigned char (&out)[kDataHeaderSize]) noexcept;
 Result<DataFrame> decode_data_frame(std::span<const unsigned char> frame);
+
+// A data frame of a logs session: the usual header, then the time the agent read the payload,
+// nanoseconds since the Unix epoch, signed 64-bit big-endian. Only streams 1 and 2 occur.
+struct LogFrame {
+    std::uint32_t session = 0;
+    Stream stream = Stream::out;
+    std::int64_t time = 0;
+    std::span<const unsigned char> payload;
+};
+
+void encode_log_header(std::uint32_t session, Stream stream, std::int64_t time,
+                       unsigned char (&out)[kLogHeaderSize]) noexcept;
+Result<LogFrame> decode_log_frame(std::span<const unsigned char> frame);
 
 // ---- client -> agent -------------------------------------------------------------------------
 
@@ -84,8 +101,21 @@ struct Window {
     std::uint32_t bytes = 0;
 };
 
+// The main process's output kept by the agent, across its runs, with the time each piece was
+// read (docs/agent-protocol.md section 17). Times are nanoseconds since the Unix epoch; 0 in
+// `since`/`until` means no bound. `tail` counts lines of the selected output, as Docker does.
+struct LogsRequest {
+    std::uint32_t session = 0;
+    bool stdout = true, stderr = true;
+    std::int64_t since = 0;             // entries read at or after this time
+    std::int64_t until = 0;             // entries read at or before this time
+    std::optional<std::uint64_t> tail;  // the last N lines only; absent: everything
+    bool follow = false;                // then live output, until the client or the agent ends
+    std::uint32_t window = kDefaultWindow;
+};
+
 using ClientMessage = std::variant<ExecRequest, AttachRequest, StartRequest, CloseStdin,
-                                   SignalRequest, Resize, Window>;
+                                   SignalRequest, Resize, Window, LogsRequest>;
 
 // ---- agent -> client -------------------------------------------------------------------------
 
@@ -93,6 +123,7 @@ struct Hello {
     int protocol = kProtocolVersion;
     std::string agent_version;
     std::uint32_t window = kDefaultWindow;  // stdin bytes the agent accepts per session up front
+    std::vector<std::string> features;      // additions to version 1 this agent serves
 };
 
 struct Started {
@@ -113,7 +144,14 @@ struct ErrorMessage {
     bool closed = false;  // the agent dropped the session: no further messages, no exit, follow
 };
 
-using AgentMessage = std::variant<Hello, Started, Exit, ErrorMessage, Window>;
+// The last message of a logs session: everything selected was sent (or, following, the agent
+// is ending or the client asked to stop).
+struct LogsEnd {
+    std::uint32_t session = 0;
+    std::uint64_t dropped = 0;  // bytes of output the agent's bounded buffer no longer holds
+};
+
+using AgentMessage = std::variant<Hello, Started, Exit, ErrorMessage, Window, LogsEnd>;
 
 std::string serialize(const ClientMessage& message);
 std::string serialize(const AgentMessage& message);

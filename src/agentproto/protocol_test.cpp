@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,7 +76,13 @@ auto fields(const Window& m) {
     return std::tie(m.session, m.bytes);
 }
 auto fields(const Hello& m) {
-    return std::tie(m.protocol, m.agent_version, m.window);
+    return std::tie(m.protocol, m.agent_version, m.window, m.features);
+}
+auto fields(const LogsRequest& m) {
+    return std::tie(m.session, m.stdout, m.stderr, m.since, m.until, m.tail, m.follow, m.window);
+}
+auto fields(const LogsEnd& m) {
+    return std::tie(m.session, m.dropped);
 }
 auto fields(const Started& m) {
     return std::tie(m.session, m.pid);
@@ -697,6 +704,144 @@ TEST(Signal, NamesParseBackToTheirNumbers) {
         ASSERT_TRUE(parsed.has_value()) << name;
         EXPECT_EQ(*parsed, n) << name;
     }
+}
+
+}  // namespace
+}  // namespace sockerless::agentproto
+
+namespace sockerless::agentproto {
+namespace {
+
+// ---- logs (section 17) ---------------------------------------------------------------------
+
+std::vector<unsigned char> make_log_frame(std::uint32_t session, Stream stream, std::int64_t time,
+                                          std::string_view payload = {}) {
+    unsigned char header[kLogHeaderSize];
+    encode_log_header(session, stream, time, header);
+    std::vector<unsigned char> frame(std::begin(header), std::end(header));
+    for (char c : payload)
+        frame.push_back(static_cast<unsigned char>(c));
+    return frame;
+}
+
+TEST(LogFrame, HeaderIsTheDataHeaderThenBigEndianNanoseconds) {
+    auto frame = make_log_frame(0x01020304, Stream::err, 0x1122334455667788, "x");
+    std::vector<unsigned char> expected = {0x01, 0x02, 0x03, 0x04, 0x02, 0x11, 0x22,
+                                           0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 'x'};
+    EXPECT_EQ(frame, expected);
+}
+
+TEST(LogFrame, RoundTripsSessionsStreamsAndTimes) {
+    for (std::uint32_t session : {1u, 0x80000000u, 0xFFFFFFFFu}) {
+        for (Stream stream : {Stream::out, Stream::err}) {
+            for (std::int64_t time :
+                 {std::int64_t{0}, std::int64_t{1}, std::int64_t{1'700'000'000'123'456'789},
+                  std::numeric_limits<std::int64_t>::max(), std::int64_t{-1}}) {
+                auto frame = make_log_frame(session, stream, time, "line\n");
+                auto decoded = decode_log_frame(frame);
+                ASSERT_TRUE(decoded.has_value()) << decoded.error().message;
+                EXPECT_EQ(decoded->session, session);
+                EXPECT_EQ(decoded->stream, stream);
+                EXPECT_EQ(decoded->time, time);
+                EXPECT_EQ(std::string(decoded->payload.begin(), decoded->payload.end()), "line\n");
+            }
+        }
+    }
+}
+
+TEST(LogFrame, PayloadLimitExcludesTheTime) {
+    auto frame = make_log_frame(1, Stream::out, 5);
+    frame.resize(kLogHeaderSize + kMaxDataPayload, 'y');
+    auto decoded = decode_log_frame(frame);
+    ASSERT_TRUE(decoded.has_value()) << decoded.error().message;
+    EXPECT_EQ(decoded->payload.size(), kMaxDataPayload);
+    frame.push_back('y');
+    EXPECT_TRUE(is_invalid(decode_log_frame(frame), "exceeds"));
+}
+
+TEST(LogFrame, RejectsShortFramesSessionZeroAndStdin) {
+    auto frame = make_log_frame(1, Stream::out, 5);
+    frame.pop_back();
+    EXPECT_TRUE(is_invalid(decode_log_frame(frame), "13-byte header"));
+    EXPECT_TRUE(is_invalid(decode_log_frame(make_log_frame(0, Stream::out, 5)), "session 0"));
+    EXPECT_TRUE(is_invalid(decode_log_frame(make_log_frame(1, Stream::in, 5)), "stream 0"));
+    auto bad_stream = make_log_frame(1, Stream::out, 5);
+    bad_stream[4] = 3;
+    EXPECT_TRUE(is_invalid(decode_log_frame(bad_stream), "unknown stream 3"));
+}
+
+TEST(ClientMessage, LogsRoundTripsEveryField) {
+    expect_client_round_trip(LogsRequest{.session = 9,
+                                         .stdout = false,
+                                         .stderr = true,
+                                         .since = 1'700'000'000'000'000'001,
+                                         .until = std::numeric_limits<std::int64_t>::max(),
+                                         .tail = 0,
+                                         .follow = true,
+                                         .window = 65536});
+    expect_client_round_trip(LogsRequest{.session = 0xFFFFFFFFu, .tail = 12345678901234ull});
+    expect_client_round_trip(LogsRequest{.session = 1});
+    EXPECT_EQ(type_of(serialize(ClientMessage{LogsRequest{.session = 1}})), "logs");
+}
+
+TEST(ClientMessage, LogsAppliesDefaults) {
+    auto m = parse_client_as<LogsRequest>(R"({"type":"logs","session":3})");
+    ASSERT_TRUE(m.has_value());
+    EXPECT_TRUE(m->stdout);
+    EXPECT_TRUE(m->stderr);
+    EXPECT_EQ(m->since, 0);
+    EXPECT_EQ(m->until, 0);
+    EXPECT_FALSE(m->tail.has_value());
+    EXPECT_FALSE(m->follow);
+    EXPECT_EQ(m->window, kDefaultWindow);
+    auto null_tail = parse_client_as<LogsRequest>(R"({"type":"logs","session":3,"tail":null})");
+    ASSERT_TRUE(null_tail.has_value());
+    EXPECT_FALSE(null_tail->tail.has_value());
+    auto zero_tail = parse_client_as<LogsRequest>(R"({"type":"logs","session":3,"tail":0})");
+    ASSERT_TRUE(zero_tail.has_value());
+    EXPECT_EQ(zero_tail->tail, std::optional<std::uint64_t>(0));
+}
+
+TEST(ClientMessageErrors, RejectsMalformedLogs) {
+    EXPECT_TRUE(is_invalid(parse_client_message(R"({"type":"logs"})"), "\"session\""));
+    EXPECT_TRUE(is_invalid(parse_client_message(R"({"type":"logs","session":0})"), "session"));
+    EXPECT_TRUE(
+        is_invalid(parse_client_message(R"({"type":"logs","session":1,"since":-1})"), "\"since\""));
+    EXPECT_TRUE(is_invalid(parse_client_message(R"({"type":"logs","session":1,"until":1.5})"),
+                           "\"until\""));
+    EXPECT_TRUE(
+        is_invalid(parse_client_message(R"({"type":"logs","session":1,"tail":-3})"), "\"tail\""));
+    EXPECT_TRUE(is_invalid(parse_client_message(R"({"type":"logs","session":1,"tail":"all"})"),
+                           "\"tail\""));
+    EXPECT_TRUE(is_invalid(
+        parse_client_message(R"({"type":"logs","session":1,"since":9223372036854775808})"),
+        "\"since\""));
+    EXPECT_TRUE(is_invalid(parse_client_message(R"({"type":"logs","session":1,"follow":1})"),
+                           "\"follow\""));
+    EXPECT_TRUE(is_invalid(parse_agent_message(R"({"type":"logs","session":1})"), "logs"));
+}
+
+TEST(AgentMessage, LogsEndRoundTripsAndDefaults) {
+    expect_agent_round_trip(LogsEnd{.session = 4, .dropped = 0});
+    expect_agent_round_trip(LogsEnd{.session = 0xFFFFFFFFu, .dropped = 1ull << 40});
+    EXPECT_EQ(serialize(AgentMessage{LogsEnd{.session = 2, .dropped = 7}}),
+              R"({"type":"logs-end","session":2,"dropped":7})");
+    auto m = parse_agent_as<LogsEnd>(R"({"type":"logs-end","session":2})");
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->dropped, 0u);
+    EXPECT_TRUE(is_invalid(parse_agent_message(R"({"type":"logs-end","session":0})"), "session"));
+    EXPECT_TRUE(is_invalid(parse_client_message(R"({"type":"logs-end","session":1})"), "logs-end"));
+}
+
+TEST(AgentMessage, HelloCarriesFeaturesAndOlderHellosHaveNone) {
+    expect_agent_round_trip(Hello{.protocol = 1, .agent_version = "0.2.0", .features = {"logs"}});
+    EXPECT_EQ(serialize(AgentMessage{Hello{.agent_version = "a", .features = {"logs"}}}),
+              R"({"type":"hello","protocol":1,"agent":"a","window":4194304,"features":["logs"]})");
+    auto old = parse_agent_as<Hello>(R"({"type":"hello","protocol":1,"agent":"0.1.0"})");
+    ASSERT_TRUE(old.has_value());
+    EXPECT_TRUE(old->features.empty());
+    EXPECT_TRUE(is_invalid(
+        parse_agent_message(R"({"type":"hello","protocol":1,"features":"logs"})"), "features"));
 }
 
 }  // namespace
