@@ -46,6 +46,11 @@ public:
                                          std::shared_ptr<StdinAcks> acks) override {
         return main_.attach(request, outlet, acks);
     }
+    std::shared_ptr<Session> open_logs(const agentproto::LogsRequest& request,
+                                       std::shared_ptr<Outlet> outlet,
+                                       std::shared_ptr<StdinAcks> acks) override {
+        return main_.logs(request, outlet, acks);
+    }
     Result<int> start_main(const agentproto::StartRequest& request) override {
         return main_.start(request);
     }

@@ -35,6 +35,12 @@ std::uint32_t session_of(const agentproto::ClientMessage& message) {
     return std::visit([](const auto& m) { return m.session; }, message);
 }
 
+std::string hello_message(std::uint32_t stdin_window) {
+    agentproto::Hello hello{agentproto::kProtocolVersion, SOCKERLESS_VERSION, stdin_window};
+    hello.features.emplace_back(agentproto::kFeatureLogs);
+    return agentproto::serialize(agentproto::AgentMessage{std::move(hello)});
+}
+
 }  // namespace
 
 Connection::Connection(WebSocket ws, SessionHost& host, std::uint32_t stdin_window)
@@ -47,8 +53,7 @@ Connection::Connection(WebSocket ws, SessionHost& host, std::uint32_t stdin_wind
 Connection::~Connection() = default;
 
 asio::awaitable<void> Connection::run(std::shared_ptr<Connection> self) {
-    self->send_text(agentproto::serialize(agentproto::AgentMessage{
-        agentproto::Hello{agentproto::kProtocolVersion, SOCKERLESS_VERSION, self->stdin_window_}}));
+    self->send_text(hello_message(self->stdin_window_));
     asio::co_spawn(self->ws_.get_executor(), write_loop(self), asio::detached);
     co_await self->read_loop();
     self->dead_ = true;
@@ -108,7 +113,8 @@ asio::awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
         } else {
             self->ws_.binary(true);
             std::array<asio::const_buffer, 2> buffers{
-                asio::buffer(f.header), asio::buffer(f.chunk.data.get() + f.offset, f.length)};
+                asio::buffer(f.header, f.header_size),
+                asio::buffer(f.chunk.data.get() + f.offset, f.length)};
             std::tie(ec, std::ignore) =
                 co_await self->ws_.async_write(buffers, asio::as_tuple(asio::use_awaitable));
         }
@@ -134,11 +140,19 @@ void Connection::send_text(std::string text) {
 }
 
 void Connection::send_data(std::uint32_t session, Stream stream, Chunk chunk, std::size_t offset,
-                           std::size_t length) {
+                           std::size_t length, std::optional<std::int64_t> time) {
     if (dead_) return;
     Frame f{};
     f.text = false;
-    agentproto::encode_data_header(session, stream, f.header);
+    if (time) {
+        agentproto::encode_log_header(session, stream, *time, f.header);
+        f.header_size = agentproto::kLogHeaderSize;
+    } else {
+        unsigned char header[agentproto::kDataHeaderSize];
+        agentproto::encode_data_header(session, stream, header);
+        std::memcpy(f.header, header, sizeof header);
+        f.header_size = sizeof header;
+    }
     f.chunk = std::move(chunk);
     f.offset = offset;
     f.length = length;
@@ -266,6 +280,11 @@ void Connection::handle(const agentproto::ClientMessage& message) {
     if (const auto* attach = std::get_if<AttachRequest>(&message)) {
         open_session(*attach,
                      [this](const auto& r, auto o, auto a) { return host_.open_attach(r, o, a); });
+        return;
+    }
+    if (const auto* logs = std::get_if<LogsRequest>(&message)) {
+        open_session(*logs,
+                     [this](const auto& r, auto o, auto a) { return host_.open_logs(r, o, a); });
         return;
     }
     if (const auto* start = std::get_if<StartRequest>(&message)) {

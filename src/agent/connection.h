@@ -31,6 +31,9 @@ public:
     virtual std::shared_ptr<Session> open_attach(const agentproto::AttachRequest& request,
                                                  std::shared_ptr<Outlet> outlet,
                                                  std::shared_ptr<StdinAcks> acks) = 0;
+    virtual std::shared_ptr<Session> open_logs(const agentproto::LogsRequest& request,
+                                               std::shared_ptr<Outlet> outlet,
+                                               std::shared_ptr<StdinAcks> acks) = 0;
     virtual Result<int> start_main(const agentproto::StartRequest& request) = 0;
 };
 
@@ -50,7 +53,8 @@ public:
 
     void send_text(std::string text) override;
     void send_data(std::uint32_t session, agentproto::Stream stream, Chunk chunk,
-                   std::size_t offset, std::size_t length) override;
+                   std::size_t offset, std::size_t length,
+                   std::optional<std::int64_t> time) override;
     void session_finished(std::uint32_t session) override;
 
     // Called by a session's stdin acknowledgements.
@@ -60,7 +64,8 @@ private:
     struct Frame {
         bool text;
         std::string message;
-        unsigned char header[agentproto::kDataHeaderSize];
+        unsigned char header[agentproto::kLogHeaderSize];
+        std::size_t header_size;
         Chunk chunk;
         std::size_t offset;
         std::size_t length;

@@ -39,6 +39,12 @@ bool is_terminating(int signal) {
     return signal == SIGTERM || signal == SIGINT || signal == SIGQUIT;
 }
 
+std::int64_t wall_clock_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 }  // namespace
 
 MainProcess::MainProcess(const asio::any_io_executor& executor, Reaper& reaper, MainConfig config,
@@ -58,11 +64,19 @@ void MainProcess::boot() {
         log_error("cannot start the main process: " + started.error().message);
         // Exit as a runtime does when the container's process cannot start.
         int code = started.error().code == Errc::not_found ? 127 : 126;
-        ending_ = true;
         last_exit_code_ = code;
         last_exit_ = ExitStatus{code, 0};
-        on_final_exit_(ExitStatus{code, 0});
+        final_exit(ExitStatus{code, 0});
     }
+}
+
+void MainProcess::final_exit(ExitStatus status) {
+    ending_ = true;
+    auto followers = std::move(followers_);
+    followers_.clear();
+    for (auto& f : followers)
+        f->outlet().finish(agentproto::LogsEnd{f->outlet().session(), log_.dropped()});
+    on_final_exit_(status);
 }
 
 Result<int> MainProcess::start(const agentproto::StartRequest& request) {
@@ -80,10 +94,9 @@ Result<int> MainProcess::start(const agentproto::StartRequest& request) {
     if (!pid && !config_.keep_alive) {
         // Like a container whose process cannot start: the task ends with 127 or 126.
         int code = pid.error().code == Errc::not_found ? 127 : 126;
-        ending_ = true;
         last_exit_code_ = code;
         last_exit_ = ExitStatus{code, 0};
-        on_final_exit_(ExitStatus{code, 0});
+        final_exit(ExitStatus{code, 0});
     }
     return pid;
 }
@@ -115,8 +128,6 @@ Result<int> MainProcess::launch(std::vector<std::string> argv,
     drain_expired_ = false;
     ++runs_;
     run_exit_.reset();
-    replay_.clear();
-    replay_bytes_ = 0;
     reaper_.watch(pid_, [this](ExitStatus status) {
         run_exit_ = status;
         changed_.notify();
@@ -161,6 +172,8 @@ asio::awaitable<void> MainProcess::supervise(MainProcess* self) {
         self->drain_expired_ = true;
         for (auto& s : self->subscribers_)
             s->outlet().unblock_producers();
+        for (auto& f : self->followers_)
+            f->outlet().unblock_producers();
         boost::system::error_code ignored;
         self->out_.close(ignored);
         self->err_.close(ignored);
@@ -189,10 +202,7 @@ void MainProcess::end_run(ExitStatus status) {
     for (auto& s : finished) {
         s->outlet().finish(agentproto::Exit{s->outlet().session(), status.code, status.signal});
     }
-    if (!config_.keep_alive || terminating_) {
-        ending_ = true;
-        on_final_exit_(status);
-    }
+    if (!config_.keep_alive || terminating_) final_exit(status);
 }
 
 std::shared_ptr<AttachSession> MainProcess::attach(const agentproto::AttachRequest& request,
@@ -205,12 +215,38 @@ std::shared_ptr<AttachSession> MainProcess::attach(const agentproto::AttachReque
         return session;
     }
     if (request.replay && running_) {
-        for (const auto& r : replay_) {
-            if (session->wants(r.stream)) outlet->push(r.stream, r.chunk, r.length);
+        for (const LogEntry* e : log_.newest_of_run(runs_, kReplayBytes)) {
+            if (session->wants(e->stream)) outlet->push(e->stream, e->chunk, e->length);
         }
     }
     subscribers_.push_back(session);
     return session;
+}
+
+std::shared_ptr<LogsSession> MainProcess::logs(const agentproto::LogsRequest& request,
+                                               const std::shared_ptr<Outlet>& outlet,
+                                               const std::shared_ptr<StdinAcks>& acks) {
+    auto session = std::make_shared<LogsSession>(outlet, *this, request, acks);
+    for (const LogPiece& piece : log_.select(request))
+        session->send(*piece.entry, piece.offset);
+    // Entries are stamped with the wall clock when read: a bound already past selects no more.
+    bool past = request.until != 0 && request.until < wall_clock_ns();
+    if (request.follow && !ending_ && !past) {
+        followers_.push_back(session);
+    } else {
+        outlet->finish(agentproto::LogsEnd{request.session, log_.dropped()});
+    }
+    return session;
+}
+
+void MainProcess::stop_following(LogsSession* session, bool detached) {
+    auto it = std::find_if(followers_.begin(), followers_.end(),
+                           [session](const auto& f) { return f.get() == session; });
+    if (it == followers_.end()) return;
+    if (!detached)
+        session->outlet().finish(agentproto::LogsEnd{session->outlet().session(), log_.dropped()});
+    followers_.erase(it);
+    changed_.notify();
 }
 
 void MainProcess::detach(AttachSession* session) {
@@ -226,18 +262,25 @@ asio::awaitable<void> MainProcess::wait_space() {
     auto subscribers = subscribers_;
     for (auto& s : subscribers)
         co_await s->outlet().wait_space();
+    auto followers = followers_;
+    for (auto& f : followers)
+        co_await f->outlet().wait_space();
 }
 
 void MainProcess::consume(Stream stream, Chunk chunk, std::size_t length) {
     write_all(stream == Stream::err ? STDERR_FILENO : STDOUT_FILENO, chunk.data.get(), length);
-    replay_.push_back(Replayed{stream, chunk, length});
-    replay_bytes_ += length;
-    while (replay_bytes_ > kReplayBytes && replay_.size() > 1) {
-        replay_bytes_ -= replay_.front().length;
-        replay_.pop_front();
-    }
+    const LogEntry& entry = log_.append(stream, runs_, chunk, length, wall_clock_ns());
     for (auto& s : subscribers_) {
         if (s->wants(stream)) s->outlet().push(stream, chunk, length);
+    }
+    // Copy: a follower past its `until` leaves the list.
+    auto followers = followers_;
+    for (auto& f : followers) {
+        if (f->request().until != 0 && entry.time > f->request().until) {
+            stop_following(f.get(), false);
+        } else if (log_selects(f->request(), entry)) {
+            f->send(entry);
+        }
     }
 }
 
@@ -286,10 +329,8 @@ void MainProcess::on_agent_signal(int signal) {
         if (!run_exit_) ::kill(pid_, signal);
         return;
     }
-    if ((is_terminating(signal) || signal == SIGHUP) && !ending_) {
-        ending_ = true;
-        on_final_exit_(ExitStatus{128 + signal, signal});
-    }
+    if ((is_terminating(signal) || signal == SIGHUP) && !ending_)
+        final_exit(ExitStatus{128 + signal, signal});
 }
 
 agentproto::Health MainProcess::health() const {
@@ -345,6 +386,36 @@ void AttachSession::on_detach() {
     outlet_->detach();
     on_close_stdin();
     main_.detach(this);
+}
+
+LogsSession::LogsSession(std::shared_ptr<Outlet> outlet, MainProcess& main,
+                         const agentproto::LogsRequest& request,
+                         const std::shared_ptr<StdinAcks>& acks)
+    : Session(std::move(outlet)), main_(main), request_(request), acks_(acks) {}
+
+void LogsSession::send(const LogEntry& entry, std::size_t offset) {
+    outlet_->push_entry(entry.stream, entry.time, entry.chunk, offset, entry.length - offset);
+}
+
+void LogsSession::on_stdin(Chunk /*data*/, std::size_t length) {
+    if (auto a = acks_.lock()) a->stdin_consumed(length);  // no stdin: discarded
+}
+
+void LogsSession::on_close_stdin() {
+    main_.stop_following(this, false);
+}
+
+Status LogsSession::on_signal(int /*signal*/) {
+    return make_error(Errc::conflict, "a logs session has no process to signal");
+}
+
+Status LogsSession::on_resize(std::uint16_t /*rows*/, std::uint16_t /*cols*/) {
+    return make_error(Errc::conflict, "a logs session has no terminal to resize");
+}
+
+void LogsSession::on_detach() {
+    outlet_->detach();
+    main_.stop_following(this, true);
 }
 
 }  // namespace sockerless::agent

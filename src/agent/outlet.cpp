@@ -28,7 +28,15 @@ boost::asio::awaitable<void> Outlet::wait_space() {
 void Outlet::push(agentproto::Stream stream, Chunk chunk, std::size_t length) {
     if (detached_ || finished_ || length == 0) return;
     queued_bytes_ += length;
-    queue_.emplace_back(Data{stream, std::move(chunk), 0, length});
+    queue_.emplace_back(Data{stream, std::move(chunk), 0, length, std::nullopt});
+    wake_.notify();
+}
+
+void Outlet::push_entry(agentproto::Stream stream, std::int64_t time, Chunk chunk,
+                        std::size_t offset, std::size_t length) {
+    if (detached_ || finished_ || length == 0) return;
+    queued_bytes_ += length;
+    queue_.emplace_back(Data{stream, std::move(chunk), offset, length, time});
     wake_.notify();
 }
 
@@ -93,7 +101,7 @@ boost::asio::awaitable<void> Outlet::deliver(std::shared_ptr<Outlet> self) {
         auto& data = std::get<Data>(front);
         std::size_t n =
             static_cast<std::size_t>(std::min<std::uint64_t>(self->credit_, data.length));
-        sink->send_data(self->session_, data.stream, data.chunk, data.offset, n);
+        sink->send_data(self->session_, data.stream, data.chunk, data.offset, n, data.time);
         self->credit_ -= n;
         self->queued_bytes_ -= n;
         data.offset += n;

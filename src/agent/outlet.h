@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -22,8 +23,10 @@ class FrameSink {
 public:
     virtual ~FrameSink() = default;
     virtual void send_text(std::string text) = 0;
+    // `time` is set for a logs session's data: the frame then carries it (kLogHeaderSize).
     virtual void send_data(std::uint32_t session, agentproto::Stream stream, Chunk chunk,
-                           std::size_t offset, std::size_t length) = 0;
+                           std::size_t offset, std::size_t length,
+                           std::optional<std::int64_t> time) = 0;
     virtual void session_finished(std::uint32_t session) = 0;
 };
 
@@ -50,6 +53,9 @@ public:
     void unblock_producers();
     boost::asio::awaitable<void> wait_space();
     void push(agentproto::Stream stream, Chunk chunk, std::size_t length);
+    // A log entry (or its end from `offset`): every frame cut from it carries its time.
+    void push_entry(agentproto::Stream stream, std::int64_t time, Chunk chunk, std::size_t offset,
+                    std::size_t length);
     void push_control(const agentproto::AgentMessage& message);
     // Queues the session's last message; after it is delivered the session is over.
     void finish(const agentproto::AgentMessage& message);
@@ -64,6 +70,7 @@ private:
         Chunk chunk;
         std::size_t offset;
         std::size_t length;
+        std::optional<std::int64_t> time;
     };
     struct Text {
         std::string text;
