@@ -103,7 +103,8 @@ asio::awaitable<Result<std::optional<Output>>> Session::read() {
     while (queue_.empty() && !ended_)
         co_await wake_.wait();
     if (queue_.empty()) {
-        if (!exit_ && error_) co_return *error_;  // ended without an exit status: lost or dropped
+        // Ended without an exit status (or logs-end): lost or dropped.
+        if (!exit_ && !logs_end_ && error_) co_return *error_;
         co_return std::optional<Output>{};
     }
     Output out = std::move(queue_.front());
@@ -164,8 +165,18 @@ void Session::on_started(int pid) {
     wake_.notify();
 }
 
-void Session::on_output(Stream stream, std::span<const unsigned char> data) {
-    queue_.push_back(Output{stream, std::vector<unsigned char>(data.begin(), data.end())});
+void Session::stop_following() {
+    if (!ended_ && logs_) connection_->send_control(agentproto::CloseStdin{id_});
+}
+
+void Session::on_output(Stream stream, std::span<const unsigned char> data, std::int64_t time) {
+    queue_.push_back(Output{stream, std::vector<unsigned char>(data.begin(), data.end()), time});
+    wake_.notify();
+}
+
+void Session::on_logs_end(const agentproto::LogsEnd& end) {
+    logs_end_ = end;
+    ended_ = true;
     wake_.notify();
 }
 
@@ -276,13 +287,8 @@ asio::awaitable<void> Connection::read_loop(std::shared_ptr<Connection> self) {
                 std::string_view(static_cast<const char*>(bytes.data()), bytes.size()));
             if (message) self->dispatch(*message);
         } else {
-            auto frame = agentproto::decode_data_frame(std::span<const unsigned char>(
+            self->dispatch_data(std::span<const unsigned char>(
                 static_cast<const unsigned char*>(bytes.data()), bytes.size()));
-            if (frame) {
-                if (auto it = impl.sessions.find(frame->session); it != impl.sessions.end()) {
-                    if (auto s = it->second.lock()) s->on_output(frame->stream, frame->payload);
-                }
-            }
         }
         buffer.consume(buffer.size());
     }
@@ -334,6 +340,25 @@ void Connection::dispatch(const agentproto::AgentMessage& message) {
         }
     } else if (const auto* window = std::get_if<Window>(&message)) {
         if (auto s = session_for(window->session)) s->on_window(window->bytes);
+    } else if (const auto* end = std::get_if<LogsEnd>(&message)) {
+        if (auto s = session_for(end->session)) s->on_logs_end(*end);
+        impl.sessions.erase(end->session);
+    }
+}
+
+void Connection::dispatch_data(std::span<const unsigned char> frame) {
+    if (frame.size() < agentproto::kDataHeaderSize) return;
+    std::uint32_t id = (std::uint32_t{frame[0]} << 24) | (std::uint32_t{frame[1]} << 16) |
+                       (std::uint32_t{frame[2]} << 8) | std::uint32_t{frame[3]};
+    auto it = impl_->sessions.find(id);
+    if (it == impl_->sessions.end()) return;
+    auto s = it->second.lock();
+    if (!s) return;
+    if (s->logs_) {
+        if (auto f = agentproto::decode_log_frame(frame))
+            s->on_output(f->stream, f->payload, f->time);
+    } else if (auto f = agentproto::decode_data_frame(frame)) {
+        s->on_output(f->stream, f->payload);
     }
 }
 
@@ -364,6 +389,23 @@ std::shared_ptr<Session> Connection::attach(agentproto::AttachRequest request) {
         return session;
     }
     session->started_ = true;
+    impl_->sessions[request.session] = session;
+    send_control(request);
+    return session;
+}
+
+Result<std::shared_ptr<Session>> Connection::logs(agentproto::LogsRequest request) {
+    if (impl_->dead) return impl_->lost.value_or(lost_error(impl_->endpoint, "not connected"));
+    const auto& features = impl_->hello.features;
+    if (std::find(features.begin(), features.end(), agentproto::kFeatureLogs) == features.end()) {
+        return make_error(Errc::not_implemented,
+                          "agent at " + impl_->endpoint.address() +
+                              " does not serve logs (it predates them); read the task's log");
+    }
+    request.session = next_session_id();
+    auto session = std::make_shared<Session>(shared_from_this(), request.session, request.window);
+    session->started_ = true;
+    session->logs_ = true;
     impl_->sessions[request.session] = session;
     send_control(request);
     return session;

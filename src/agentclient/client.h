@@ -46,6 +46,7 @@ class Connection;
 struct Output {
     agentproto::Stream stream = agentproto::Stream::out;
     std::vector<unsigned char> data;
+    std::int64_t time = 0;  // logs sessions: when the agent read it, ns since the epoch
 };
 
 class Session {
@@ -65,14 +66,21 @@ public:
     // Reads (and discards) output until the session ends.
     boost::asio::awaitable<Result<agentproto::Exit>> wait();
 
+    // Ends a follow logs session: the agent sends what it has queued, then logs-end.
+    void stop_following();
+
     const std::optional<agentproto::Exit>& exit_status() const noexcept { return exit_; }
+    // How a logs session ended (read() gave std::nullopt): set once the agent sent everything.
+    const std::optional<agentproto::LogsEnd>& logs_end() const noexcept { return logs_end_; }
     // An error the agent reported for this session, if any (an exec that could not start, ...).
     const std::optional<Error>& error() const noexcept { return error_; }
 
 private:
     friend class Connection;
     void on_started(int pid);
-    void on_output(agentproto::Stream stream, std::span<const unsigned char> data);
+    void on_output(agentproto::Stream stream, std::span<const unsigned char> data,
+                   std::int64_t time = 0);
+    void on_logs_end(const agentproto::LogsEnd& end);
     void on_exit(const agentproto::Exit& exit);
     void on_error(const Error& error);
     void on_window(std::uint32_t bytes);
@@ -86,8 +94,10 @@ private:
     int pid_ = 0;
     bool started_ = false;
     bool ended_ = false;
+    bool logs_ = false;  // data frames carry a time (kLogHeaderSize)
     std::deque<Output> queue_;
     std::optional<agentproto::Exit> exit_;
+    std::optional<agentproto::LogsEnd> logs_end_;
     std::optional<Error> error_;
     Wakeup wake_;
 };
@@ -105,6 +115,10 @@ public:
     boost::asio::awaitable<Result<std::shared_ptr<Session>>> exec(agentproto::ExecRequest request);
     // Attaches to the main process (also before it started); output flows from then on.
     std::shared_ptr<Session> attach(agentproto::AttachRequest request);
+    // The main process's output kept by the agent (docs/agent-protocol.md section 17): read()
+    // gives each piece with its stream and time, then std::nullopt after logs-end. Fails at once
+    // when the agent does not serve logs (an agent older than the request).
+    Result<std::shared_ptr<Session>> logs(agentproto::LogsRequest request);
     // Starts (or restarts) the main process; resolves with its pid.
     boost::asio::awaitable<Result<int>> start_main(agentproto::StartRequest request);
 
@@ -125,6 +139,7 @@ private:
     static boost::asio::awaitable<void> read_loop(std::shared_ptr<Connection> self);
     static boost::asio::awaitable<void> write_loop(std::shared_ptr<Connection> self);
     void dispatch(const agentproto::AgentMessage& message);
+    void dispatch_data(std::span<const unsigned char> frame);
     std::uint32_t next_session_id();
     std::unique_ptr<Impl> impl_;
 };
