@@ -153,11 +153,26 @@ void Child::stop() {
     pid_ = -1;
 }
 
+std::optional<int> Child::wait(std::chrono::milliseconds limit) {
+    if (pid_ <= 0) return std::nullopt;
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+    if (pidfd < 0) return std::nullopt;
+    pollfd p{pidfd, POLLIN, 0};
+    const bool exited = ::poll(&p, 1, static_cast<int>(limit.count())) > 0;
+    ::close(pidfd);
+    if (!exited) return std::nullopt;
+    int status = 0;
+    if (::waitpid(pid_, &status, 0) != pid_) return std::nullopt;
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 Child::~Child() {
     stop();
 }
 
-std::unique_ptr<Sim> Sim::start(const std::string& binary, std::string& why) {
+std::unique_ptr<Sim> Sim::start(const std::string& binary, std::string& why,
+                                std::string_view container_mode) {
     auto sim = std::unique_ptr<Sim>(new Sim());
     sim->dir_ = std::make_unique<TempDir>("awssim");
     int fds[2];
@@ -169,8 +184,10 @@ std::unique_ptr<Sim> Sim::start(const std::string& binary, std::string& why) {
     std::random_device rd;
     const std::string subnet = "127." + std::to_string(100 + rd() % 150) + ".0.0/16";
     const std::vector<std::string> args = {
-        "--listen",         "127.0.0.1:0", "--state-dir",   (sim->dir_->path() / "state").string(),
-        "--container-mode", "host",        "--task-subnet", subnet};
+        "--listen",         "127.0.0.1:0",
+        "--state-dir",      (sim->dir_->path() / "state").string(),
+        "--container-mode", std::string(container_mode),
+        "--task-subnet",    subnet};
     sim->child_ = std::make_unique<Child>(binary, args, std::vector<std::string>{},
                                           sim->dir_->path() / "awssim.log", fds[1]);
     ::close(fds[1]);

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -61,17 +62,22 @@ public:
     Child& operator=(const Child&) = delete;
     [[nodiscard]] pid_t pid() const { return pid_; }
     void stop();
+    // Waits up to `limit` for the child to exit on its own and reaps it: its exit status (128+N
+    // when a signal ended it), or nullopt while it still runs (stop() then ends it).
+    std::optional<int> wait(std::chrono::milliseconds limit);
 
 private:
     pid_t pid_ = -1;
 };
 
 // sockerless-awssim on 127.0.0.1:0 with its own state dir and task subnet, tasks as host
-// processes.
+// processes unless another --container-mode is asked for ("image": from their real image under
+// runc, which needs root).
 class Sim {
 public:
     // nullptr (with `why` set) when it could not start.
-    static std::unique_ptr<Sim> start(const std::string& binary, std::string& why);
+    static std::unique_ptr<Sim> start(const std::string& binary, std::string& why,
+                                      std::string_view container_mode = "host");
     ~Sim();
     Sim(const Sim&) = delete;
     Sim& operator=(const Sim&) = delete;
