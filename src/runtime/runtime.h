@@ -58,9 +58,12 @@ struct ExitInfo {
     std::string reason;  // ECS's stopped reason, or the container's reason; empty when it exited
 };
 
+// One piece of a container's output. From CloudWatch Logs: one event, a line without its
+// newline. From the agent: what one read of the process's output gave, exactly as written.
 struct LogLine {
     std::chrono::system_clock::time_point time;
-    std::string message;  // without the trailing newline
+    std::string message;
+    int stream = 1;  // 1 stdout, 2 stderr (CloudWatch Logs does not tell them apart: 1)
 };
 
 class Runtime {

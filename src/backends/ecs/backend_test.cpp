@@ -7,6 +7,7 @@
 #include <csignal>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -15,6 +16,7 @@
 #include "agentclient/client.h"
 #include "aws/efs_client.h"
 #include "aws/logs_client.h"
+#include "backends/ecs/agent_logs.h"
 #include "backends/ecs/ecs_io_test_support.h"
 
 namespace sockerless::ecs {
@@ -165,7 +167,8 @@ std::string container_id(char fill) {
 TEST_F(BackendTest, StartsTheAgentOnEfsAndExecsThroughIt) {
     auto b = backend();
     auto started =
-        run(io_, b->start(spec(container_id('a'), {"sh", "-c", "echo started; exec sleep 60"})));
+        run(io_, b->start(spec(container_id('a'),
+                               {"sh", "-c", "echo started; echo oops >&2; exec sleep 60"})));
     ASSERT_TRUE(started.has_value());
     ASSERT_TRUE(started->has_value()) << started->error().message;
     const runtime::ContainerRecord& record = **started;
@@ -183,6 +186,25 @@ TEST_F(BackendTest, StartsTheAgentOnEfsAndExecsThroughIt) {
     // The agent's own variables stay with the agent.
     auto token = exec(record, {"sh", "-c", "echo \"[$SOCKERLESS_AGENT_TOKEN]\""});
     ASSERT_TRUE(token.has_value()) << token.error().message;
+
+    // While it runs, its output comes from the agent: exact, streams apart, with times. The
+    // process may not have written yet when /health answered: ask again, bounded.
+    std::string out;
+    std::string err;
+    for (int attempt = 0; attempt < 100 && (out.empty() || err.empty()); ++attempt) {
+        auto live = run(io_, read_agent_logs(io_.get_executor(), record, LogsQuery{}));
+        ASSERT_TRUE(live && live->has_value()) << (live ? live->error().message : "");
+        EXPECT_FALSE((**live).truncated);
+        out.clear();
+        err.clear();
+        for (const runtime::LogLine& l : (**live).entries) {
+            (l.stream == 2 ? err : out) += l.message;
+            EXPECT_GT(l.time.time_since_epoch().count(), 0);
+        }
+        if (out.empty() || err.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(out, "started\n");
+    EXPECT_EQ(err, "oops\n");
 
     // SIGTERM through the agent: sleep dies of it, Docker's 128+15.
     auto stopped = run(io_, b->stop(record, SIGTERM, std::chrono::seconds(10)));
