@@ -334,6 +334,18 @@ asio::awaitable<void> EcsBackend::abandon(std::string container_id, std::string 
     }
 }
 
+asio::awaitable<Result<std::vector<std::string>>> EcsBackend::sweep_orphans(
+    std::set<std::string> live_container_ids) {
+    if (config_.payload_bucket.empty()) co_return std::vector<std::string>{};
+    Result<std::vector<std::string>> deleted = co_await sweep_payloads(
+        s3_, config_.payload_bucket, config_.payload_prefix, std::move(live_container_ids));
+    if (!deleted) co_return deleted.error();
+    counters_.delete_payload += deleted->size();
+    for (const std::string& key : *deleted)
+        spdlog::info("ecs: deleted orphaned payload s3://{}/{}", config_.payload_bucket, key);
+    co_return deleted;
+}
+
 asio::awaitable<Status> EcsBackend::kill(runtime::ContainerRecord record, int signal) {
     auto endpoint = agent_endpoint(record);
     if (!endpoint) co_return endpoint.error();

@@ -22,7 +22,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -89,6 +91,14 @@ public:
     boost::asio::awaitable<Status> remove(runtime::ContainerRecord record) override;
     boost::asio::awaitable<Result<std::vector<runtime::LogLine>>> recorded_logs(
         runtime::ContainerRecord record) override;
+
+    // The startup sweeper (DESIGN §6): deletes the payloads of every container not in
+    // `live_container_ids` and returns their keys, each one logged. Nothing to do (an empty list)
+    // without a payload bucket. Run it before the first start, or put every container being
+    // started in the set: a payload written after the listing for a container outside the set
+    // would be deleted (sweep_payloads).
+    boost::asio::awaitable<Result<std::vector<std::string>>> sweep_orphans(
+        std::set<std::string> live_container_ids);
 
     // The task definition ARN for `shape`: from the cache, else DescribeTaskDefinition on its
     // family, else RegisterTaskDefinition. Concurrent calls for one shape register it once.
