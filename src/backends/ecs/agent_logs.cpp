@@ -7,19 +7,26 @@
 namespace sockerless::ecs {
 namespace asio = boost::asio;
 
+Result<agentclient::Endpoint> agent_endpoint(const runtime::ContainerRecord& record) {
+    const auto colon = record.agent_address.rfind(':');
+    if (colon == std::string::npos) {
+        return make_error(
+            Errc::invalid_argument,
+            "container " + record.id + " has no agent address (\"" + record.agent_address + "\")");
+    }
+    agentclient::Endpoint e;
+    e.host = record.agent_address.substr(0, colon);
+    e.port = static_cast<std::uint16_t>(std::stoul(record.agent_address.substr(colon + 1)));
+    e.token = record.agent_token;
+    return e;
+}
+
 asio::awaitable<Result<AgentLogs>> read_agent_logs(asio::any_io_executor executor,
                                                    runtime::ContainerRecord record,
                                                    LogsQuery query) {
-    const auto colon = record.agent_address.rfind(':');
-    if (colon == std::string::npos || record.agent_token.empty()) {
-        co_return make_error(Errc::invalid_argument,
-                             "container " + record.id + " has no agent to read logs from");
-    }
-    agentclient::Endpoint endpoint;
-    endpoint.host = record.agent_address.substr(0, colon);
-    endpoint.port = static_cast<std::uint16_t>(std::stoul(record.agent_address.substr(colon + 1)));
-    endpoint.token = record.agent_token;
-    auto connection = co_await agentclient::Connection::connect(executor, endpoint);
+    auto endpoint = agent_endpoint(record);
+    if (!endpoint) co_return endpoint.error();
+    auto connection = co_await agentclient::Connection::connect(executor, *endpoint);
     if (!connection) {
         co_return make_error(connection.error().code,
                              "container " + record.id + ": logs from agent " +

@@ -11,6 +11,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "agentclient/client.h"
 #include "runtime/runtime.h"
 
 namespace sockerless::ecs {
@@ -28,6 +29,10 @@ struct AgentLogs {
     // The agent had already dropped older output: what came before is only in CloudWatch Logs.
     bool truncated = false;
 };
+
+// Where the container's agent listens and the token it wants; invalid_argument naming the
+// container when the record has no agent address.
+Result<agentclient::Endpoint> agent_endpoint(const runtime::ContainerRecord& record);
 
 // Everything the agent holds that matches `query` (no follow). Errc::not_implemented when the
 // agent predates logs sessions; connection errors name the container and the agent address.

@@ -13,6 +13,7 @@
 #include "aws/logs_client.h"
 #include "aws/s3_client.h"
 #include "backends/ecs/agent_health.h"
+#include "backends/ecs/agent_logs.h"
 #include "backends/ecs/eni.h"
 #include "backends/ecs/entrypoint.h"
 #include "backends/ecs/overrides.h"
@@ -70,20 +71,6 @@ runtime::ExitInfo exit_of(const aws::EcsTask& task) {
 std::string task_id_of(std::string_view task_arn) {
     const auto slash = task_arn.rfind('/');
     return std::string(slash == std::string_view::npos ? task_arn : task_arn.substr(slash + 1));
-}
-
-Result<agentclient::Endpoint> agent_endpoint(const runtime::ContainerRecord& record) {
-    const auto colon = record.agent_address.rfind(':');
-    if (colon == std::string::npos) {
-        return make_error(
-            Errc::invalid_argument,
-            "container " + record.id + " has no agent address (\"" + record.agent_address + "\")");
-    }
-    agentclient::Endpoint e;
-    e.host = record.agent_address.substr(0, colon);
-    e.port = static_cast<std::uint16_t>(std::stoul(record.agent_address.substr(colon + 1)));
-    e.token = record.agent_token;
-    return e;
 }
 
 // s3://bucket/key -> {bucket, key}.
