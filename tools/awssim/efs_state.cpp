@@ -440,6 +440,24 @@ ApiResult<void> EfsState::put_file(std::string_view fs_id, std::string_view path
         [](int dir_fd, const std::string& n, bool) { ::fchmodat(dir_fd, n.c_str(), kDirMode, 0); });
     if (!dir) return dir.error();
 
+    // The staging route writes as the file system's root user would. A simulator that is not
+    // root meets the permissions an access point gave the directory (0555 for the agent's), so it
+    // lends itself the owner's write bit for the write and gives the directory its mode back.
+    struct stat dir_stat {};
+    bool lent_write = false;
+    if (::fstat(dir->get(), &dir_stat) == 0 && (dir_stat.st_mode & S_IWUSR) == 0 &&
+        dir_stat.st_uid == ::geteuid()) {
+        lent_write = ::fchmod(dir->get(), (dir_stat.st_mode & 07777) | S_IWUSR) == 0;
+    }
+    struct RestoreMode {
+        int fd;
+        mode_t mode;
+        bool active;
+        ~RestoreMode() {
+            if (active) ::fchmod(fd, mode);
+        }
+    } restore{dir->get(), dir_stat.st_mode & 07777, lent_write};
+
     auto suffix = random_hex_token(8);
     std::string tmp = "." + name + ".tmp-" + (suffix ? *suffix : std::string("0"));
     UniqueFd file(::openat(dir->get(), tmp.c_str(),

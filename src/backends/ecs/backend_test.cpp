@@ -80,7 +80,9 @@ protected:
             io_, clients_->admin(
                      "PUT", "/_awssim/efs/" + fs_id_ + "/sockerless/bin/sockerless-agent?mode=0755",
                      read_all(*agent_path)));
-        ASSERT_TRUE(staged && staged->has_value()) << (staged ? staged->error().message : "");
+        ASSERT_TRUE(staged && staged->has_value())
+            << (staged ? staged->error().message : "") << "\nsimulator log:\n"
+            << sim_->log();
 
         config_.region = "us-east-1";
         config_.cluster = std::string(kCluster);
