@@ -408,7 +408,11 @@ asio::awaitable<Exchange> exchange(Stream& stream, beast::flat_buffer& buffer,
                                    bool head_request, std::size_t body_limit) {
     Exchange out;
     auto [wec, written] = co_await asio::async_write(stream, request_buffers(head, body), kUse);
-    if (wec) {
+    // A server may answer before it has read the whole body and close (413 for a body over its
+    // limit): the write then fails, but the answer is there to read and says more than EPIPE.
+    const bool answered_early =
+        wec == asio::error::broken_pipe || wec == asio::error::connection_reset;
+    if (wec && !answered_early) {
         out.ec = wec;
         co_return std::move(out);
     }
@@ -418,6 +422,10 @@ asio::awaitable<Exchange> exchange(Stream& stream, beast::flat_buffer& buffer,
         parser.body_limit(body_limit);
         if (head_request) parser.skip(true);
         auto [rec, read] = co_await http::async_read(stream, buffer, parser, kUse);
+        if (rec && answered_early) {
+            out.ec = wec;
+            co_return std::move(out);
+        }
         if (rec) {
             out.ec = rec;
             out.response_started = out.response_started || parser.got_some() || buffer.size() != 0;
@@ -426,8 +434,8 @@ asio::awaitable<Exchange> exchange(Stream& stream, beast::flat_buffer& buffer,
         out.response_started = true;
         const auto status = static_cast<int>(parser.get().result_int());
         if (status >= 100 && status < 200 && status != 101) continue;
-        out.reusable =
-            parser.get().keep_alive() && !parser.need_eof() && buffer.size() == 0 && status != 101;
+        out.reusable = !answered_early && parser.get().keep_alive() && !parser.need_eof() &&
+                       buffer.size() == 0 && status != 101;
         take_response(parser.release(), out.response);
         co_return std::move(out);
     }
