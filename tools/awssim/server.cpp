@@ -86,18 +86,32 @@ asio::awaitable<void> Server::serve(Server* self, tcp::socket socket) {
         stream.expires_after(kRequestTimeout);
         auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser,
                                                           asio::as_tuple(asio::use_awaitable));
-        if (hec) break;  // peer closed, timed out or sent garbage
+        // A Content-Length over the limit is refused while the header is read.
+        if (hec && hec != http::error::body_limit) break;  // peer closed, timed out or garbage
         // boto3 sends PutObject with "Expect: 100-continue" and waits a second for the interim
         // response before sending the body anyway; answering at once saves that second.
-        if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        if (!hec && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
             http::response<http::empty_body> cont{http::status::continue_, 11};
             auto [cec, cn] =
                 co_await http::async_write(stream, cont, asio::as_tuple(asio::use_awaitable));
             if (cec) break;
         }
-        auto [ec, n] =
-            co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        // No co_await inside ?: here: GCC 12 miscompiles it.
+        boost::system::error_code ec = hec;
+        if (!ec) {
+            auto [bec, bn] = co_await http::async_read(stream, buffer, parser,
+                                                       asio::as_tuple(asio::use_awaitable));
+            ec = bec;
+        }
+        if (ec && ec != http::error::body_limit && ec != beast::error::timeout &&
+            ec != asio::error::eof && ec != http::error::end_of_stream) {
+            // A body that stops half-way is worth a line: the client only sees its connection go.
+            std::cerr << "sockerless-awssim: reading the body of " << parser.get().method_string()
+                      << " " << parser.get().target() << ": " << ec.message() << "\n";
+        }
         if (ec == http::error::body_limit) {
+            std::cerr << "sockerless-awssim: " << parser.get().method_string() << " "
+                      << parser.get().target() << ": body over the 16 MiB limit (413)\n";
             http::response<http::string_body> res{http::status::payload_too_large, 11};
             res.set(http::field::content_type, kJson11ContentType);
             res.body() = error_body(ApiError{413, "RequestEntityTooLargeException",
