@@ -11,6 +11,7 @@ bash scripts/lint.sh build/ci
 cmake --build --preset ci
 ctest --preset ci -j2
 
+# The sanitizer build tests against the ci build's simulator (SOCKERLESS_AWSSIM_PEER in the preset).
 cmake --preset asan
 cmake --build --preset asan
 ctest --preset asan -j2
