@@ -228,6 +228,7 @@ struct TestServer::State {
     std::size_t accepted = 0;
     std::size_t closed = 0;
     std::size_t hold = 0;
+    bool before_body = false;
     std::vector<Seen> seen;
 
     void mark_closed() {
@@ -261,8 +262,17 @@ asio::awaitable<void> serve(std::shared_ptr<ServerState> st, Stream& stream, std
     for (std::size_t n = 1;; ++n) {
         http::request_parser<http::string_body> parser;
         parser.body_limit(std::uint64_t{64} * 1024 * 1024);
-        auto [ec, read] = co_await http::async_read(stream, buffer, parser, kUse);
-        if (ec) co_return;
+        auto [hec, hread] = co_await http::async_read_header(stream, buffer, parser, kUse);
+        if (hec) co_return;
+        bool before_body = false;
+        {
+            std::lock_guard lock(st->mutex);
+            before_body = st->before_body;
+        }
+        if (!before_body) {
+            auto [ec, read] = co_await http::async_read(stream, buffer, parser, kUse);
+            if (ec) co_return;
+        }
         Seen seen = to_seen(parser.get(), id, n);
         {
             std::lock_guard lock(st->mutex);
@@ -285,7 +295,9 @@ asio::awaitable<void> serve(std::shared_ptr<ServerState> st, Stream& stream, std
         }
         const std::string answer = serialize(reply);
         auto [wec, written] = co_await asio::async_write(stream, asio::buffer(answer), kUse);
-        if (wec || reply.mode == Reply::Mode::answer_then_close || asks_to_close(reply)) co_return;
+        if (wec || before_body || reply.mode == Reply::Mode::answer_then_close ||
+            asks_to_close(reply))
+            co_return;
     }
 }
 
@@ -377,6 +389,11 @@ bool TestServer::wait_closed(std::size_t n, std::chrono::milliseconds limit) con
 void TestServer::hold_until(std::size_t n) {
     std::lock_guard lock(state_->mutex);
     state_->hold = n;
+}
+
+void TestServer::answer_before_body() {
+    std::lock_guard lock(state_->mutex);
+    state_->before_body = true;
 }
 
 // ---- TestProxy ----------------------------------------------------------------------------------

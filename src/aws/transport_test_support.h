@@ -96,6 +96,10 @@ public:
     // Withholds every answer until `n` requests in total have arrived.
     void hold_until(std::size_t n);
 
+    // From now on, answers as soon as a request's header is in and closes without reading the
+    // body, as a server refusing a body over its limit does (the script sees an empty body).
+    void answer_before_body();
+
     struct State;
 
 private:
