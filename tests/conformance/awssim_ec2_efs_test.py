@@ -403,6 +403,21 @@ class EfsTest(SimTestCase):
         missing = "%s/_awssim/efs/fs-0000000000000000c/x" % self.sim.url
         self.assertEqual(requests.put(missing, data=b"x", timeout=10).status_code, 404)
 
+    def test_staging_takes_large_files_and_the_apis_keep_16_mib(self):
+        # A sanitizer build's agent is over 100 MiB: the staging route takes it whole.
+        fs_id = self.create_fs("admin-large")["FileSystemId"]
+        big = b"\x7f" * (20 * 1024 * 1024)
+        url = "%s/_awssim/efs/%s/agent/large" % (self.sim.url, fs_id)
+        res = requests.put(url, data=big, timeout=60)
+        self.assertEqual(res.status_code, 200, res.text)
+        self.assertEqual(os.path.getsize(self.fs_dir(fs_id, "agent", "large")), len(big))
+        # An AWS API refuses a body over 16 MiB with 413 naming the request, before reading it.
+        refused = requests.put("%s/some-bucket/key" % self.sim.url, data=big, timeout=60)
+        self.assertEqual(refused.status_code, 413)
+        self.assertIn("PUT /some-bucket/key exceeds the 16 MiB limit", refused.text)
+        # and keeps serving.
+        self.assertEqual(requests.get(url, timeout=60).content, big)
+
     def test_wrong_secret_and_unknown_key(self):
         self.assertClientError(self.sim.client("efs", secret="wrong").describe_file_systems,
                                "InvalidSignatureException", status=403)

@@ -27,6 +27,12 @@ constexpr std::size_t kBodyLimit = std::size_t{16} * 1024 * 1024;
 constexpr std::size_t kStagingBodyLimit = std::size_t{512} * 1024 * 1024;
 constexpr auto kRequestTimeout = std::chrono::seconds(60);
 
+// The staging routes (/_awssim/...) take binaries as large as a sanitizer build's agent; the AWS
+// APIs keep 16 MiB.
+std::size_t body_limit_for(std::string_view target) {
+    return target.starts_with("/_awssim/") ? kStagingBodyLimit : kBodyLimit;
+}
+
 }  // namespace
 
 Server::Server(const asio::any_io_executor& executor, ServerConfig config, Handler handler)
@@ -83,16 +89,16 @@ asio::awaitable<void> Server::serve(Server* self, tcp::socket socket) {
     while (true) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(kHeaderLimit);
-        // The staging routes (/_awssim/...) take binaries as large as a sanitizer build's agent;
-        // the AWS APIs keep the 16 MiB limit, checked once the target is known.
+        // The largest limit while the header is read; the route's own once the target is known.
         parser.body_limit(kStagingBodyLimit);
         stream.expires_after(kRequestTimeout);
         auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser,
                                                           asio::as_tuple(asio::use_awaitable));
-        if (!hec && !parser.get().target().starts_with("/_awssim/")) {
+        const std::size_t limit = body_limit_for(parser.get().target());
+        if (!hec) {
             const auto length = parser.content_length();
-            if (length && *length > kBodyLimit) hec = http::error::body_limit;
-            parser.body_limit(kBodyLimit);
+            if (length && *length > limit) hec = http::error::body_limit;
+            parser.body_limit(limit);
         }
         // A Content-Length over the limit is refused while the header is read.
         if (hec && hec != http::error::body_limit) break;  // peer closed, timed out or garbage
@@ -118,12 +124,13 @@ asio::awaitable<void> Server::serve(Server* self, tcp::socket socket) {
                       << " " << parser.get().target() << ": " << ec.message() << "\n";
         }
         if (ec == http::error::body_limit) {
-            std::cerr << "sockerless-awssim: " << parser.get().method_string() << " "
-                      << parser.get().target() << ": body over the 16 MiB limit (413)\n";
+            const std::string what = "The body of " + std::string(parser.get().method_string()) +
+                                     " " + std::string(parser.get().target()) + " exceeds the " +
+                                     std::to_string(limit >> 20) + " MiB limit of this route.";
+            std::cerr << "sockerless-awssim: " << what << " (413)\n";
             http::response<http::string_body> res{http::status::payload_too_large, 11};
             res.set(http::field::content_type, kJson11ContentType);
-            res.body() = error_body(ApiError{413, "RequestEntityTooLargeException",
-                                             "Request body exceeds the 16 MiB limit."});
+            res.body() = error_body(ApiError{413, "RequestEntityTooLargeException", what});
             res.keep_alive(false);
             res.prepare_payload();
             co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
