@@ -45,6 +45,7 @@ void apply_launch_spec(agentproto::LaunchSpec spec, AgentConfig& config) {
                          std::make_move_iterator(spec.cmd.end()));
     }
     main.keep_alive = main.keep_alive || spec.keep_alive;
+    main.hold = main.hold || spec.hold;
     main.tty = main.tty || spec.tty;
     main.open_stdin = main.open_stdin || spec.open_stdin;
     main.stdin_once = main.stdin_once || spec.stdin_once;

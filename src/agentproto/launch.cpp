@@ -61,6 +61,7 @@ std::string serialize_launch_payload(const LaunchSpec& spec) {
     doc["openStdin"] = spec.open_stdin;
     doc["stdinOnce"] = spec.stdin_once;
     doc["keepAlive"] = spec.keep_alive;
+    doc["hold"] = spec.hold;
     return json::serialize(doc);
 }
 
@@ -87,6 +88,9 @@ Result<LaunchSpec> parse_launch_payload(std::string_view text) {
           read_bool(doc, "stdinOnce", spec.stdin_once),
           read_bool(doc, "keepAlive", spec.keep_alive)}) {
         if (!st) return st.error();
+    }
+    if (doc.contains("hold")) {
+        if (Status st = read_bool(doc, "hold", spec.hold); !st) return st.error();
     }
     if (spec.token.empty()) return bad_payload("\"token\" is missing");
     return spec;

@@ -26,6 +26,7 @@ inline constexpr std::string_view kEnvTty = "SOCKERLESS_AGENT_TTY";             
 inline constexpr std::string_view kEnvOpenStdin = "SOCKERLESS_AGENT_OPEN_STDIN";  // "1"
 inline constexpr std::string_view kEnvStdinOnce = "SOCKERLESS_AGENT_STDIN_ONCE";  // "1"
 inline constexpr std::string_view kEnvKeepAlive = "SOCKERLESS_AGENT_KEEP_ALIVE";  // "1"
+inline constexpr std::string_view kEnvHold = "SOCKERLESS_AGENT_HOLD";             // "1"
 
 // ---- pointer: environment variables -------------------------------------------------------------
 inline constexpr std::string_view kEnvPayloadUri = "SOCKERLESS_PAYLOAD_URI";  // s3://bucket/key
@@ -52,13 +53,16 @@ struct LaunchSpec {
     bool open_stdin = false;
     bool stdin_once = false;
     bool keep_alive = false;
+    // The agent waits for a start request instead of starting the main process at boot, so the
+    // daemon can attach first (docker attach before start, docker run without -d).
+    bool hold = false;
 
     bool operator==(const LaunchSpec&) const = default;
 };
 
 // The payload document: compact JSON, {"version":1,"entrypoint":[...],"cmd":[...],"env":[...],
 // "workdir":"","user":"","token":"","tty":false,"openStdin":false,"stdinOnce":false,
-// "keepAlive":false}.
+// "keepAlive":false,"hold":false}. "hold" may be absent (false) in payloads written before it.
 std::string serialize_launch_payload(const LaunchSpec& spec);
 // Refuses other versions, missing or mistyped fields, with a message naming the field.
 Result<LaunchSpec> parse_launch_payload(std::string_view json);

@@ -31,7 +31,22 @@ TEST(LaunchPayload, IsCompactAndVersioned) {
     s.token = "t";
     EXPECT_EQ(serialize_launch_payload(s),
               R"({"version":1,"entrypoint":[],"cmd":[],"env":[],"workdir":"","user":"",)"
-              R"("token":"t","tty":false,"openStdin":false,"stdinOnce":false,"keepAlive":false})");
+              R"("token":"t","tty":false,"openStdin":false,"stdinOnce":false,"keepAlive":false,)"
+              R"("hold":false})");
+}
+
+TEST(LaunchPayload, HoldIsOptionalWhenRead) {
+    auto parsed = parse_launch_payload(
+        R"({"version":1,"entrypoint":[],"cmd":["sh"],"env":[],"workdir":"","user":"",)"
+        R"("token":"t","tty":false,"openStdin":false,"stdinOnce":false,"keepAlive":false})");
+    ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+    EXPECT_FALSE(parsed->hold);
+    LaunchSpec held;
+    held.token = "t";
+    held.hold = true;
+    auto again = parse_launch_payload(serialize_launch_payload(held));
+    ASSERT_TRUE(again.has_value()) << again.error().message;
+    EXPECT_TRUE(again->hold);
 }
 
 TEST(LaunchPayload, RefusesWhatItCannotRead) {

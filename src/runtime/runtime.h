@@ -32,6 +32,10 @@ struct ContainerSpec {
     bool tty = false;
     bool open_stdin = false;
     bool stdin_once = false;
+    // The agent waits for the engine's start request (agentclient::Connection::start_main)
+    // instead of starting the main process at boot: the engine attaches first, so no output is
+    // missed. Ignored for keep-alive containers, which have no main process.
+    bool hold = false;
     std::map<std::string, std::string> labels;
     std::string cpu;     // backend units ("256" = 1/4 vCPU); empty: the backend's default
     std::string memory;  // MiB; empty: the backend's default

@@ -161,6 +161,8 @@ asio::awaitable<Result<runtime::ContainerRecord>> EcsBackend::start(runtime::Con
     launch.open_stdin = spec.open_stdin;
     launch.stdin_once = spec.stdin_once;
     launch.keep_alive = is_keep_alive(spec.entrypoint, spec.cmd);
+    // A keep-alive agent runs no main process, so there is nothing to hold.
+    launch.hold = spec.hold && !launch.keep_alive;
     record.keep_alive = launch.keep_alive;
     auto token = new_agent_token();
     if (!token) co_return token.error();
