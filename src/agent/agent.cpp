@@ -21,6 +21,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include "agent/user.h"
 #include "base/fd.h"
 
 namespace sockerless::agent {
@@ -80,6 +81,18 @@ Result<std::vector<std::string>> json_string_array(const char* name, const char*
                           std::string(name) + " must be a JSON array of strings");
     }
     return out;
+}
+
+// The platform sets HOME for the task's user (the agent's, root); Docker sets it for the
+// container's user. An inherited HOME equal to the agent's own home is the platform's default,
+// not the user's choice: it is dropped, and every process gets its own user's home from the
+// image's /etc/passwd (build_environment), as under Docker.
+std::vector<std::string> without_platform_home(std::vector<std::string> env) {
+    auto self = resolve_user_in(std::to_string(::geteuid()));
+    if (!self) return env;
+    const std::string platform_home = "HOME=" + self->home;
+    std::erase_if(env, [&](const std::string& kv) { return kv == platform_home; });
+    return env;
 }
 
 bool env_flag(const char* name) {
@@ -183,7 +196,8 @@ int run_agent(AgentConfig config) {
         // Not PID 1 (tests, or a runtime with its own init): still become the reaper of orphans.
         ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     }
-    config.main.defaults.env = overlay_environment(inherited_environment(), config.launch_env);
+    config.main.defaults.env =
+        overlay_environment(without_platform_home(inherited_environment()), config.launch_env);
 
     asio::io_context io(1);
     auto executor = io.get_executor();

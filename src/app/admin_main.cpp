@@ -2,8 +2,6 @@
 // handed to a function of its layer that returns text and an exit status (so it is unit-tested
 // there); this main only dispatches and prints.
 
-#include <unistd.h>
-
 #include <iostream>
 #include <map>
 #include <string>
@@ -12,20 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "backends/ecs/bucket_command.h"
-
-namespace {
-
-std::map<std::string, std::string> process_variables() {
-    std::map<std::string, std::string> out;
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-        const std::string item(*entry);
-        const auto eq = item.find('=');
-        if (eq != std::string::npos) out.emplace(item.substr(0, eq), item.substr(eq + 1));
-    }
-    return out;
-}
-
-}  // namespace
+#include "base/environ.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"sockerless-admin: set up and check what a Sockerless deployment needs"};
@@ -45,8 +30,8 @@ int main(int argc, char** argv) {
         return app.exit(e) == 0 ? 0 : sockerless::ecs::kAdminUsage;
     }
 
-    const sockerless::ecs::CommandOutput out =
-        sockerless::ecs::run_payload_bucket_command(bucket->remaining(), process_variables());
+    const sockerless::ecs::CommandOutput out = sockerless::ecs::run_payload_bucket_command(
+        bucket->remaining(), sockerless::process_variables());
     std::cout << out.out << std::flush;
     std::cerr << out.err << std::flush;
     return out.status;

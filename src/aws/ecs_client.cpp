@@ -41,10 +41,16 @@ EcsContainer parse_container(const json::object& c) {
     EcsContainer out;
     out.name = string_of(c, "name");
     out.container_arn = string_of(c, "containerArn");
+    out.image = string_of(c, "image");
     out.last_status = string_of(c, "lastStatus");
     if (auto code = int_of(c, "exitCode")) out.exit_code = static_cast<int>(*code);
     out.reason = string_of(c, "reason");
     return out;
+}
+
+EcsContainerOverride parse_container_override(const json::object& o) {
+    return EcsContainerOverride{string_of(o, "name"), json_fields::strings_of(o, "command"),
+                                pairs_of(o, "environment", "name", "value")};
 }
 
 EcsAttachment parse_attachment(const json::object& a) {
@@ -146,6 +152,10 @@ EcsTask parse_task(const json::object& t) {
     }
     for (const json::value& a : array_of(t, "attachments")) {
         if (a.is_object()) out.attachments.push_back(parse_attachment(a.get_object()));
+    }
+    for (const json::value& o : array_of(object_of(t, "overrides"), "containerOverrides")) {
+        if (o.is_object())
+            out.container_overrides.push_back(parse_container_override(o.get_object()));
     }
     out.tags = pairs_of(t, "tags", "key", "value");
     out.created_at = time_of(t, "createdAt");

@@ -33,6 +33,7 @@ struct EcsFailure {
 struct EcsContainer {
     std::string name;
     std::string container_arn;
+    std::string image;
     std::string last_status;
     std::optional<int> exit_code;
     std::string reason;
@@ -48,6 +49,14 @@ struct EcsAttachment {
     [[nodiscard]] std::string_view detail(std::string_view name) const;
 };
 
+// One entry of a task's overrides.containerOverrides. The environment may hold secrets given at
+// RunTask: never log it.
+struct EcsContainerOverride {
+    std::string name;
+    std::vector<std::string> command;
+    std::vector<NameValue> environment;  // name/value, in the order RunTask gave them
+};
+
 struct EcsTask {
     std::string task_arn;
     std::string cluster_arn;
@@ -60,6 +69,7 @@ struct EcsTask {
     std::string group;
     std::vector<EcsContainer> containers;
     std::vector<EcsAttachment> attachments;
+    std::vector<EcsContainerOverride> container_overrides;
     std::vector<NameValue> tags;
     std::optional<SystemClock::time_point> created_at;
     std::optional<SystemClock::time_point> started_at;

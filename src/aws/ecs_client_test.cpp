@@ -122,6 +122,29 @@ TEST(EcsParse, RunningContainerHasNoExitCode) {
     EXPECT_FALSE(t.stopped_at.has_value());
 }
 
+// What RunTask was given comes back in overrides.containerOverrides; the image per container.
+TEST(EcsParse, ContainerOverridesAndImages) {
+    const EcsTask t = parse_task(parse(R"({"taskArn":"t","lastStatus":"RUNNING",
+        "containers":[{"name":"init","image":"agent:1"},{"name":"main","image":"busybox"}],
+        "overrides":{"containerOverrides":[{"name":"init"},
+          {"name":"main","command":["sh","-c","true"],
+           "environment":[{"name":"A","value":"1"},{"name":"B","value":""}]}],
+          "inferenceAcceleratorOverrides":[]}})"));
+    ASSERT_EQ(t.containers.size(), 2U);
+    EXPECT_EQ(t.containers[0].image, "agent:1");
+    EXPECT_EQ(t.containers[1].image, "busybox");
+    ASSERT_EQ(t.container_overrides.size(), 2U);
+    EXPECT_EQ(t.container_overrides[0].name, "init");
+    EXPECT_TRUE(t.container_overrides[0].command.empty());
+    EXPECT_TRUE(t.container_overrides[0].environment.empty());
+    EXPECT_EQ(t.container_overrides[1].name, "main");
+    EXPECT_EQ(t.container_overrides[1].command, (std::vector<std::string>{"sh", "-c", "true"}));
+    EXPECT_EQ(t.container_overrides[1].environment,
+              (std::vector<NameValue>{{"A", "1"}, {"B", ""}}));
+    // A task without overrides has none.
+    EXPECT_TRUE(parse_task(parse(R"({"taskArn":"t"})")).container_overrides.empty());
+}
+
 TEST(EcsParse, TaskDefinitionWithTags) {
     const EcsTaskDefinition d = parse_task_definition(parse(R"({
       "taskDefinition": {

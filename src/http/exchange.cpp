@@ -141,6 +141,12 @@ std::string error_body(std::string_view message) {
     return body;
 }
 
+boost::asio::awaitable<Status> Stream::write_parts(std::span<const unsigned char> head,
+                                                   std::span<const unsigned char> body) {
+    if (Status st = co_await write(head); !st) co_return st;
+    co_return co_await write(body);
+}
+
 boost::asio::awaitable<void> Exchange::reply_json(int status, const boost::json::value& body) {
     std::string text = boost::json::serialize(body);
     text.push_back('\n');  // Go's json.Encoder ends every value with one

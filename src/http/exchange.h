@@ -76,6 +76,10 @@ public:
         std::span<unsigned char> buffer) = 0;
     // All of `data`, or an error (the client went away).
     virtual boost::asio::awaitable<Status> write(std::span<const unsigned char> data) = 0;
+    // `head` then `body` in one gathered write (a stdcopy header and its payload, without first
+    // copying them together). This default writes them in turn.
+    virtual boost::asio::awaitable<Status> write_parts(std::span<const unsigned char> head,
+                                                       std::span<const unsigned char> body);
     // Half-close: the client reads EOF; reading from it still works.
     virtual void shutdown_send() = 0;
     virtual void close() = 0;

@@ -241,6 +241,16 @@ public:
         co_return ok();
     }
 
+    asio::awaitable<Status> write_parts(std::span<const unsigned char> head,
+                                        std::span<const unsigned char> body) override {
+        if (!conn_->open()) co_return make_error(Errc::unavailable, "the connection is closed");
+        const std::array<asio::const_buffer, 2> parts{asio::buffer(head.data(), head.size()),
+                                                      asio::buffer(body.data(), body.size())};
+        auto [ec, n] = co_await asio::async_write(conn_->stream, parts, kUse);
+        if (ec) co_return make_error(Errc::unavailable, "writing to the client: " + ec.message());
+        co_return ok();
+    }
+
     // For TLS this ends the TCP send side without a close_notify: the client reads a clean EOF
     // at a record boundary, and the TLS session stays readable.
     void shutdown_send() override {

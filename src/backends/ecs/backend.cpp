@@ -1,6 +1,8 @@
 #include "backends/ecs/backend.h"
 
+#include <algorithm>
 #include <csignal>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/redirect_error.hpp>
@@ -80,6 +82,82 @@ std::pair<std::string, std::string> split_s3_uri(std::string_view uri) {
     const auto slash = uri.find('/');
     if (slash == std::string_view::npos) return {};
     return {std::string(uri.substr(0, slash)), std::string(uri.substr(slash + 1))};
+}
+
+std::string_view tag_of(const aws::EcsTask& task, std::string_view key) {
+    for (const aws::NameValue& tag : task.tags) {
+        if (tag.first == key) return tag.second;
+    }
+    return {};
+}
+
+const aws::EcsContainerOverride* main_override(const aws::EcsTask& task) {
+    for (const aws::EcsContainerOverride& o : task.container_overrides) {
+        if (o.name == kMainContainer) return &o;
+    }
+    return nullptr;
+}
+
+std::optional<std::string_view> env_of(const aws::EcsContainerOverride& o, std::string_view name) {
+    for (const aws::NameValue& e : o.environment) {
+        if (e.first == name) return e.second;
+    }
+    return std::nullopt;
+}
+
+// Everything the task itself tells about its container. Whether the agent keeps alive is known
+// only from inline overrides (nullopt otherwise: the task definition tells).
+std::pair<RecoveredTask, std::optional<bool>> recovered_from(const aws::EcsTask& task,
+                                                             std::uint16_t agent_port) {
+    RecoveredTask r;
+    r.container_id = tag_of(task, kContainerIdTag);
+    r.name = tag_of(task, kContainerNameTag);
+    r.task_arn = task.task_arn;
+    r.task_definition_arn = task.task_definition_arn;
+    r.last_status = task.last_status;
+    r.started_at = task.started_at;
+    if (auto address = agent_address(task, agent_port)) r.agent_address = *address;
+    // The init container exists only in init-container definitions (task_definition.h).
+    const bool init =
+        std::any_of(task.containers.begin(), task.containers.end(),
+                    [](const aws::EcsContainer& c) { return c.name == kInitContainer; });
+    r.injection = std::string(
+        format_strategy(init ? InjectionStrategy::init_container : InjectionStrategy::efs));
+    if (const aws::EcsContainer* main = main_container(task)) {
+        r.image = main->image;
+        if (task.last_status == "STOPPED") r.exit_code = main->exit_code;
+    }
+    std::optional<bool> keep_alive;
+    if (const aws::EcsContainerOverride* o = main_override(task)) {
+        if (auto uri = env_of(*o, agentproto::kEnvPayloadUri)) {
+            r.payload_uri = *uri;
+        } else {
+            r.agent_token = env_of(*o, agentproto::kEnvToken).value_or("");
+            keep_alive = env_of(*o, agentproto::kEnvKeepAlive).value_or("") == "1";
+        }
+    }
+    if (keep_alive) r.keep_alive = *keep_alive;
+    return {std::move(r), keep_alive};
+}
+
+// The main container's entryPoint in a DescribeTaskDefinition's taskDefinition object.
+bool keeps_alive(const boost::json::object& definition) {
+    const boost::json::value* containers = definition.if_contains("containerDefinitions");
+    if (containers == nullptr || !containers->is_array()) return false;
+    for (const boost::json::value& c : containers->get_array()) {
+        if (!c.is_object()) continue;
+        const boost::json::object& o = c.get_object();
+        const boost::json::value* name = o.if_contains("name");
+        const boost::json::value* entry = o.if_contains("entryPoint");
+        if (name == nullptr || !name->is_string() || name->get_string() != kMainContainer ||
+            entry == nullptr || !entry->is_array())
+            continue;
+        const boost::json::array& argv = entry->get_array();
+        return std::any_of(argv.begin(), argv.end(), [](const boost::json::value& a) {
+            return a.is_string() && a.get_string() == "--keep-alive";
+        });
+    }
+    return false;
 }
 
 }  // namespace
@@ -333,6 +411,84 @@ asio::awaitable<Result<std::vector<std::string>>> EcsBackend::sweep_orphans(
     for (const std::string& key : *deleted)
         spdlog::info("ecs: deleted orphaned payload s3://{}/{}", config_.payload_bucket, key);
     co_return deleted;
+}
+
+asio::awaitable<Result<std::vector<RecoveredTask>>> EcsBackend::list_tasks_of_containers() {
+    std::vector<std::string> arns;
+    std::set<std::string> listed;
+    // RUNNING first: a task whose desired status turns STOPPED between the two listings shows
+    // in both (and is described once) rather than in neither.
+    for (const char* desired : {"RUNNING", "STOPPED"}) {
+        aws::ListTasksRequest request;
+        request.cluster = config_.cluster;
+        request.started_by = std::string(kStartedBy);
+        request.desired_status = desired;
+        auto page = co_await ecs_.list_tasks(std::move(request));
+        if (!page) {
+            co_return make_error(page.error().code, "ecs: ListTasks (" + std::string(desired) +
+                                                        ") in cluster " + config_.cluster + ": " +
+                                                        page.error().message);
+        }
+        for (std::string& arn : *page) {
+            if (listed.insert(arn).second) arns.push_back(std::move(arn));
+        }
+    }
+    std::vector<RecoveredTask> out;
+    if (arns.empty()) co_return out;
+    auto described = co_await ecs_.describe_tasks(config_.cluster, std::move(arns));
+    if (!described) {
+        co_return make_error(
+            described.error().code,
+            "ecs: DescribeTasks in cluster " + config_.cluster + ": " + described.error().message);
+    }
+    // Sorted on (container id, creation, still live): of two tasks created in the same
+    // millisecond, the stopped one is the older.
+    std::vector<std::tuple<std::string, aws::SystemClock::time_point, bool, RecoveredTask>> found;
+    std::map<std::string, bool> keep_alive_of;  // by task definition ARN
+    for (const aws::EcsTask& task : described->tasks) {
+        if (tag_of(task, kContainerIdTag).empty()) continue;
+        std::pair<RecoveredTask, std::optional<bool>> from =
+            recovered_from(task, config_.agent_port);
+        RecoveredTask& recovered = from.first;
+        if (!from.second) {
+            auto known = keep_alive_of.find(task.task_definition_arn);
+            if (known == keep_alive_of.end()) {
+                auto fetched = co_await definition_keeps_alive(task.task_definition_arn);
+                if (!fetched) co_return fetched.error();
+                known = keep_alive_of.emplace(task.task_definition_arn, *fetched).first;
+            }
+            recovered.keep_alive = known->second;
+        }
+        found.emplace_back(recovered.container_id,
+                           task.created_at.value_or(aws::SystemClock::time_point{}),
+                           recovered.last_status != "STOPPED", std::move(recovered));
+    }
+    std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+        return std::tie(std::get<0>(a), std::get<1>(a), std::get<2>(a)) <
+               std::tie(std::get<0>(b), std::get<1>(b), std::get<2>(b));
+    });
+    out.reserve(found.size());
+    for (auto& f : found)
+        out.push_back(std::move(std::get<3>(f)));
+    spdlog::info("ecs: found {} tasks of containers in cluster {}", out.size(), config_.cluster);
+    co_return out;
+}
+
+asio::awaitable<Result<bool>> EcsBackend::definition_keeps_alive(std::string task_definition_arn) {
+    ++counters_.describe_task_definition;
+    auto definition = co_await ecs_.describe_task_definition(task_definition_arn);
+    if (definition) co_return keeps_alive(definition->raw);
+    // A definition ECS no longer describes cannot say. A wrong guess costs little: stop() ends
+    // the task with StopTask after the grace period either way.
+    if (definition.error().code == Errc::not_found ||
+        definition.error().code == Errc::invalid_argument) {
+        spdlog::warn("ecs: task definition {}: {}; taking its agent as not keep-alive",
+                     task_definition_arn, definition.error().message);
+        co_return false;
+    }
+    co_return make_error(
+        definition.error().code,
+        "ecs: DescribeTaskDefinition " + task_definition_arn + ": " + definition.error().message);
 }
 
 asio::awaitable<Status> EcsBackend::kill(runtime::ContainerRecord record, int signal) {

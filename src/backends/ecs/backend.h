@@ -65,6 +65,28 @@ struct StartTimings {
     std::chrono::system_clock::time_point healthy_seen;  // when /health answered 200
 };
 
+// A task of this backend's cluster that carries a container's id tag: what a restarted daemon
+// rebuilds a container from when its store lost it (DESIGN §9).
+struct RecoveredTask {
+    std::string container_id;  // the kContainerIdTag tag
+    std::string name;          // the kContainerNameTag tag; "" when the container had no name
+    std::string task_arn;
+    std::string task_definition_arn;
+    // "ip:port" from the task's ENI, as start() found it; "" while ECS reports no address (still
+    // PROVISIONING). A stopped task may still report the address it had.
+    std::string agent_address;
+    // The agent's token from the RunTask overrides when the launch was inline; "" for a payload
+    // launch, whose token only the (deleted) payload held. A secret: never logged.
+    std::string agent_token;
+    std::string image;        // the main container's
+    std::string injection;    // "efs" or "init-container", from the task's containers
+    std::string payload_uri;  // "s3://bucket/key" for a payload launch, else ""
+    bool keep_alive = false;
+    std::string last_status;       // ECS's: PROVISIONING, PENDING, RUNNING, ..., STOPPED
+    std::optional<int> exit_code;  // the main container's, once the task is STOPPED
+    std::optional<std::chrono::system_clock::time_point> started_at;
+};
+
 struct BackendOptions {
     // How long a task may take from RunTask to RUNNING (image pulls on Fargate take a while).
     std::chrono::milliseconds provisioning_timeout{std::chrono::minutes(10)};
@@ -75,6 +97,8 @@ struct BackendOptions {
 
 class EcsBackend final : public runtime::Runtime {
 public:
+    using RecoveredTask = ecs::RecoveredTask;
+
     EcsBackend(boost::asio::any_io_executor executor, EcsConfig config, aws::EcsClient& ecs,
                aws::S3Client& s3, aws::LogsClient& logs, BackendOptions options = {});
     ~EcsBackend() override;
@@ -100,6 +124,17 @@ public:
     boost::asio::awaitable<Result<std::vector<std::string>>> sweep_orphans(
         std::set<std::string> live_container_ids);
 
+    // Every task of the configured cluster started by this backend (startedBy kStartedBy) that
+    // carries a kContainerIdTag tag: the live ones (desired RUNNING: PROVISIONING, PENDING,
+    // RUNNING) and those ECS still reports as stopped (about an hour on AWS). Sorted by container
+    // id, then by creation, so the last task of a container started more than once is its
+    // current one. ListTasks, DescribeTasks with tags in batches of 100, and
+    // DescribeTaskDefinition once per definition only for payload launches, whose overrides do
+    // not say whether the agent keeps alive (a definition ECS no longer describes counts as not
+    // keep-alive). Any other failed call fails the whole listing (callers retry it); a task gone
+    // between ListTasks and DescribeTasks is left out.
+    boost::asio::awaitable<Result<std::vector<RecoveredTask>>> list_tasks_of_containers();
+
     // The task definition ARN for `shape`: from the cache, else DescribeTaskDefinition on its
     // family, else RegisterTaskDefinition. Concurrent calls for one shape register it once.
     boost::asio::awaitable<Result<std::string>> task_definition_for(TaskShape shape);
@@ -112,6 +147,8 @@ private:
     struct Registration;
 
     boost::asio::awaitable<Result<std::string>> lookup_or_register(TaskShape shape);
+    // Whether the definition's main container runs the agent with --keep-alive.
+    boost::asio::awaitable<Result<bool>> definition_keeps_alive(std::string task_definition_arn);
     // Stops a task the start gave up on and deletes its payload; failures are logged only.
     boost::asio::awaitable<void> abandon(std::string container_id, std::string task_arn,
                                          std::string payload_bucket, std::string payload_key,
