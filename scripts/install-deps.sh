@@ -9,6 +9,7 @@ packages=(
   libyaml-cpp-dev libc-ares-dev libexpat1-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
   busybox-static clang-format clang-tidy util-linux procps python3 ca-certificates
   skopeo docker-registry tzdata libarchive-dev runc
+  docker.io sqlite3
 )
 
 missing=()
