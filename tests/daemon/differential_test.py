@@ -56,9 +56,8 @@ class Dockerd:
             if self.proc.poll() is not None:
                 raise harness.Skip("dockerd did not start: " + self.log())
             try:
-                s = socket.socket(socket.AF_UNIX)
-                s.connect(self.sock)
-                s.close()
+                with socket.socket(socket.AF_UNIX) as s:
+                    s.connect(self.sock)
                 return self
             except OSError:
                 time.sleep(0.05)
@@ -114,20 +113,19 @@ def run(peer, *args, input=None):
 
 def api(peer, method, path, body=None):
     """(status, parsed JSON or None) over the peer's socket, API 1.41 (what both serve)."""
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(60)
-    s.connect(PEERS[peer].sock)
-    data = json.dumps(body).encode() if body is not None else b""
-    s.sendall((f"{method} /v1.41{path} HTTP/1.1\r\nHost: d\r\nConnection: close\r\n"
-               f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n").encode()
-              + data)
-    raw = b""
-    while True:
-        c = s.recv(65536)
-        if not c:
-            break
-        raw += c
-    s.close()
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(60)
+        s.connect(PEERS[peer].sock)
+        data = json.dumps(body).encode() if body is not None else b""
+        s.sendall((f"{method} /v1.41{path} HTTP/1.1\r\nHost: d\r\nConnection: close\r\n"
+                   f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n").encode()
+                  + data)
+        raw = b""
+        while True:
+            c = s.recv(65536)
+            if not c:
+                break
+            raw += c
     head, _, rest = raw.partition(b"\r\n\r\n")
     status = int(head.split()[1])
     if b"chunked" in head.lower():
@@ -236,14 +234,15 @@ def sc_signals(p):
 
 def sc_logs(p):
     # stdout and stderr reach a daemon through separate pipes, so their relative order in the log
-    # is not defined: the tail is taken of stdout alone.
-    cid = run(p, "run", "-d", *NET, IMAGES.busybox, "sh", "-c",
-              "echo e >&2; for i in 1 2 3 4 5; do echo line $i; done").stdout.strip()
-    run(p, "wait", cid)
+    # is not defined: the tail and the timestamps are taken of a container that writes stdout alone.
+    lines = "for i in 1 2 3 4 5; do echo line $i; done"
+    cid = run(p, "run", "-d", *NET, IMAGES.busybox, "sh", "-c", "echo e >&2; " + lines).stdout.strip()
+    only_out = run(p, "run", "-d", *NET, IMAGES.busybox, "sh", "-c", lines).stdout.strip()
+    run(p, "wait", cid, only_out)
     r = run(p, "logs", cid)
-    tail = run(p, "logs", "--tail", "2", cid)
-    stamped = run(p, "logs", "-t", cid).stdout.splitlines()
-    run(p, "rm", cid)
+    tail = run(p, "logs", "--tail", "2", only_out)
+    stamped = run(p, "logs", "-t", only_out).stdout.splitlines()
+    run(p, "rm", cid, only_out)
     return {"out": r.stdout, "err": r.stderr, "tail": tail.stdout,
             "stamped": all(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line \d$", s)
                            for s in stamped)}

@@ -115,7 +115,10 @@ class Daemon:
 
     def request(self, method, path, body=None, headers=None, timeout=30):
         """One raw HTTP/1.1 request over the unix socket: (status, headers, body bytes)."""
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            return self._exchange(s, method, path, body, headers, timeout)
+
+    def _exchange(self, s, method, path, body, headers, timeout):
         s.settimeout(timeout)
         s.connect(self.sock)
         data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
@@ -133,7 +136,6 @@ class Daemon:
             if not chunk:
                 break
             raw += chunk
-        s.close()
         head, _, rest = raw.partition(b"\r\n\r\n")
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
         status = int(status_line.split()[1])
