@@ -171,7 +171,9 @@ Status apply_environment(AgentConfig& config) {
             config.main.argv.insert(config.main.argv.end(), parts->begin(), parts->end());
         }
     }
-    config.main.keep_alive = config.main.keep_alive || env_flag("SOCKERLESS_AGENT_KEEP_ALIVE");
+    // Lingering is keep-alive with a main process: the agent outlives each run of it.
+    config.main.keep_alive = config.main.keep_alive || env_flag("SOCKERLESS_AGENT_KEEP_ALIVE") ||
+                             env_flag("SOCKERLESS_AGENT_LINGER");
     config.main.hold = config.main.hold || env_flag("SOCKERLESS_AGENT_HOLD");
     config.main.tty = config.main.tty || env_flag("SOCKERLESS_AGENT_TTY");
     config.main.open_stdin = config.main.open_stdin || env_flag("SOCKERLESS_AGENT_OPEN_STDIN");

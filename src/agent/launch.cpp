@@ -44,7 +44,8 @@ void apply_launch_spec(agentproto::LaunchSpec spec, AgentConfig& config) {
         main.argv.insert(main.argv.end(), std::make_move_iterator(spec.cmd.begin()),
                          std::make_move_iterator(spec.cmd.end()));
     }
-    main.keep_alive = main.keep_alive || spec.keep_alive;
+    // Lingering is keep-alive with a main process: the agent outlives each run of it.
+    main.keep_alive = main.keep_alive || spec.keep_alive || spec.linger;
     main.hold = main.hold || spec.hold;
     main.tty = main.tty || spec.tty;
     main.open_stdin = main.open_stdin || spec.open_stdin;

@@ -81,6 +81,15 @@ TEST(ApplyLaunchSpec, KeepAliveLeavesNoCommandAndFlagsAdd) {
     EXPECT_TRUE(config.main.stdin_once);
 }
 
+TEST(ApplyLaunchSpec, LingerKeepsTheCommandAndOutlivesIt) {
+    AgentConfig config;
+    auto spec = spec_with_command();
+    spec.linger = true;
+    apply_launch_spec(spec, config);
+    EXPECT_EQ(config.main.argv, (Strings{"/docker-entrypoint.sh", "nginx", "-g", "daemon off;"}));
+    EXPECT_TRUE(config.main.keep_alive);
+}
+
 GetEnv env_of(std::map<std::string, std::string, std::less<>> vars) {
     return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
         auto it = vars.find(name);

@@ -62,6 +62,7 @@ std::string serialize_launch_payload(const LaunchSpec& spec) {
     doc["stdinOnce"] = spec.stdin_once;
     doc["keepAlive"] = spec.keep_alive;
     doc["hold"] = spec.hold;
+    doc["linger"] = spec.linger;
     return json::serialize(doc);
 }
 
@@ -89,8 +90,9 @@ Result<LaunchSpec> parse_launch_payload(std::string_view text) {
           read_bool(doc, "keepAlive", spec.keep_alive)}) {
         if (!st) return st.error();
     }
-    if (doc.contains("hold")) {
-        if (Status st = read_bool(doc, "hold", spec.hold); !st) return st.error();
+    for (auto [key, flag] : {std::pair{"hold", &spec.hold}, std::pair{"linger", &spec.linger}}) {
+        if (!doc.contains(key)) continue;
+        if (Status st = read_bool(doc, key, *flag); !st) return st.error();
     }
     if (spec.token.empty()) return bad_payload("\"token\" is missing");
     return spec;

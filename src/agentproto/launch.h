@@ -27,6 +27,7 @@ inline constexpr std::string_view kEnvOpenStdin = "SOCKERLESS_AGENT_OPEN_STDIN";
 inline constexpr std::string_view kEnvStdinOnce = "SOCKERLESS_AGENT_STDIN_ONCE";  // "1"
 inline constexpr std::string_view kEnvKeepAlive = "SOCKERLESS_AGENT_KEEP_ALIVE";  // "1"
 inline constexpr std::string_view kEnvHold = "SOCKERLESS_AGENT_HOLD";             // "1"
+inline constexpr std::string_view kEnvLinger = "SOCKERLESS_AGENT_LINGER";         // "1"
 
 // ---- pointer: environment variables -------------------------------------------------------------
 inline constexpr std::string_view kEnvPayloadUri = "SOCKERLESS_PAYLOAD_URI";  // s3://bucket/key
@@ -56,13 +57,17 @@ struct LaunchSpec {
     // The agent waits for a start request instead of starting the main process at boot, so the
     // daemon can attach first (docker attach before start, docker run without -d).
     bool hold = false;
+    // The agent outlives the main process (the task stays up), so the daemon can start it again
+    // in the same task: a restarted container does not pay for a new task.
+    bool linger = false;
 
     bool operator==(const LaunchSpec&) const = default;
 };
 
 // The payload document: compact JSON, {"version":1,"entrypoint":[...],"cmd":[...],"env":[...],
 // "workdir":"","user":"","token":"","tty":false,"openStdin":false,"stdinOnce":false,
-// "keepAlive":false,"hold":false}. "hold" may be absent (false) in payloads written before it.
+// "keepAlive":false,"hold":false,"linger":false}. "hold" and "linger" may be absent (false) in
+// payloads written before them.
 std::string serialize_launch_payload(const LaunchSpec& spec);
 // Refuses other versions, missing or mistyped fields, with a message naming the field.
 Result<LaunchSpec> parse_launch_payload(std::string_view json);

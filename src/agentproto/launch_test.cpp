@@ -16,6 +16,7 @@ LaunchSpec sample() {
     s.tty = true;
     s.open_stdin = true;
     s.keep_alive = true;
+    s.linger = true;
     return s;
 }
 
@@ -32,28 +33,32 @@ TEST(LaunchPayload, IsCompactAndVersioned) {
     EXPECT_EQ(serialize_launch_payload(s),
               R"({"version":1,"entrypoint":[],"cmd":[],"env":[],"workdir":"","user":"",)"
               R"("token":"t","tty":false,"openStdin":false,"stdinOnce":false,"keepAlive":false,)"
-              R"("hold":false})");
+              R"("hold":false,"linger":false})");
 }
 
-TEST(LaunchPayload, HoldIsOptionalWhenRead) {
+TEST(LaunchPayload, HoldAndLingerAreOptionalWhenRead) {
     auto parsed = parse_launch_payload(
         R"({"version":1,"entrypoint":[],"cmd":["sh"],"env":[],"workdir":"","user":"",)"
         R"("token":"t","tty":false,"openStdin":false,"stdinOnce":false,"keepAlive":false})");
     ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
     EXPECT_FALSE(parsed->hold);
+    EXPECT_FALSE(parsed->linger);
     LaunchSpec held;
     held.token = "t";
     held.hold = true;
+    held.linger = true;
     auto again = parse_launch_payload(serialize_launch_payload(held));
     ASSERT_TRUE(again.has_value()) << again.error().message;
     EXPECT_TRUE(again->hold);
+    EXPECT_TRUE(again->linger);
 }
 
 TEST(LaunchPayload, RefusesWhatItCannotRead) {
     for (std::string_view bad :
          {R"(not json)", R"([1])", R"({"token":"t"})", R"({"version":2,"token":"t"})",
           R"({"version":1,"token":"t","env":"A=1"})", R"({"version":1,"token":"t","cmd":[1]})",
-          R"({"version":1,"token":"t","tty":"yes"})", R"({"version":1})"}) {
+          R"({"version":1,"token":"t","tty":"yes"})", R"({"version":1,"token":"t","linger":1})",
+          R"({"version":1})"}) {
         auto parsed = parse_launch_payload(bad);
         ASSERT_FALSE(parsed.has_value()) << bad;
         EXPECT_EQ(parsed.error().code, Errc::invalid_argument);

@@ -109,6 +109,7 @@ struct Flags {
     std::string awssim;
     std::string agent;
     std::string container_mode = "auto";
+    int restart_linger = 60;
     std::map<std::string, std::string> ecs_flags;
 };
 
@@ -142,6 +143,11 @@ int main(int argc, char** argv) {
     app.add_option("--embedded-container-mode", f.container_mode,
                    "Where the embedded simulator runs containers: host, image or auto")
         ->check(CLI::IsMember({"host", "image", "auto"}));
+    app.add_option("--restart-linger", f.restart_linger,
+                   "Seconds the task of an exited container stays up so that starting the "
+                   "container again reuses it (0: a new task every start)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 86400));
     for (std::string_view key : ecs::ecs_config_keys()) {
         std::string name = ecs::flag_name(key);
         app.add_option(name, f.ecs_flags[std::string(key)],
@@ -277,6 +283,7 @@ int main(int argc, char** argv) {
     engine::EventBus events(io.get_executor());
     engine::EngineOptions engine_options;
     engine_options.state_dir = f.state_dir;
+    engine_options.restart_linger = std::chrono::seconds(f.restart_linger);
     engine::Engine engine(io.get_executor(), engine_options, store, backend, images, events);
     if (Status st = engine.load(); !st) {
         spdlog::error("loading containers: {}", st.error().message);
@@ -348,6 +355,7 @@ int main(int argc, char** argv) {
             a.record.injection = t->injection;
             a.record.payload_uri = t->payload_uri;
             a.record.keep_alive = t->keep_alive;
+            a.record.lingers = t->lingers;
             if (auto adopted = engine.adopt(std::move(a)); !adopted)
                 spdlog::warn("recovering container {}: {}", id, adopted.error().message);
         }

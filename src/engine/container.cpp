@@ -390,6 +390,7 @@ json::object record_to_json(const runtime::ContainerRecord& r) {
     o["injection"] = r.injection;
     o["payload_uri"] = r.payload_uri;
     o["keep_alive"] = r.keep_alive;
+    o["lingers"] = r.lingers;
     if (r.exited_with) o["exited_with"] = *r.exited_with;
     return o;
 }
@@ -404,6 +405,7 @@ runtime::ContainerRecord record_from_json(const json::object& o, const std::stri
     r.injection = string_of(o, "injection");
     r.payload_uri = string_of(o, "payload_uri");
     r.keep_alive = bool_of(o, "keep_alive");
+    r.lingers = bool_of(o, "lingers");
     if (const auto* e = o.if_contains("exited_with"); e != nullptr && e->is_int64())
         r.exited_with = static_cast<int>(e->as_int64());
     return r;

@@ -226,8 +226,12 @@ Result<bool> Engine::adopt(AdoptedContainer adopted) {
 
 asio::awaitable<void> Engine::recover() {
     std::vector<std::string> running;
-    for (const auto& [id, c] : containers_)
-        if (c->running()) running.push_back(id);
+    for (const auto& [id, c] : containers_) {
+        if (c->running())
+            running.push_back(id);
+        else if (c->record.lingers)  // its task may still be up: the linger starts over
+            asio::co_spawn(executor_, end_linger(id, live(id).run), asio::detached);
+    }
     for (const std::string& id : running)
         co_await reconnect(id);
 }
@@ -238,6 +242,16 @@ asio::awaitable<void> Engine::reconnect(std::string id) {
     ++l.run;
     const std::uint64_t run = l.run;
     const runtime::ContainerRecord record = containers_[id]->record;
+    if (record.lingers) {
+        // Its task is up, but the main process may have ended while no daemon watched.
+        auto state = co_await runtime_.main_state(record);
+        if (!containers_.contains(id)) co_return;
+        if (state && !state->running) {
+            spdlog::info("container {}: exited while the daemon was away; its task lingers", id);
+            on_exit(id, run, state->exit_code.value_or(0), "");
+            co_return;
+        }
+    }
     auto connection = co_await agentclient::Connection::connect(executor_, endpoint_of(record),
                                                                 std::chrono::seconds(5));
     if (!containers_.contains(id)) co_return;
@@ -418,6 +432,7 @@ runtime::ContainerSpec Engine::spec_of(const Container& c) const {
     s.open_stdin = c.config.open_stdin;
     s.stdin_once = c.config.stdin_once;
     s.hold = true;
+    s.linger = options_.restart_linger.count() > 0 && !c.host.auto_remove;
     s.labels = c.config.labels;
     auto [cpu, memory] = fargate_size(c.host);
     s.cpu = cpu;
@@ -477,17 +492,35 @@ asio::awaitable<Status> Engine::start_container(std::string id) {
         l.log = std::move(*writer);
     }
 
-    auto record = co_await runtime_.start(spec_of(*c));
-    if (containers_.find(id) == containers_.end()) {
-        // Removed (rm -f) while its task was starting: release the task it got.
-        if (record) (void)co_await runtime_.remove(*record);
-        co_return make_error(Errc::not_found, "No such container: " + id);
+    // The task of the last run is still up (it lingers): the main process runs again in it.
+    Result<std::shared_ptr<agentclient::Connection>> connection =
+        make_error(Errc::unavailable, "no task yet");
+    Result<runtime::ContainerRecord> record = c->record;
+    if (c->record.lingers && !c->record.task_arn.empty()) {
+        connection = co_await agentclient::Connection::connect(executor_, endpoint_of(c->record),
+                                                               std::chrono::seconds(2));
+        if (!containers_.contains(id))
+            co_return make_error(Errc::not_found, "No such container: " + id);
+        c = containers_[id].get();
+        if (!connection)
+            spdlog::info(
+                "container {}: the agent of task {} no longer answers ({}); starting a "
+                "new task",
+                id, c->record.task_arn, connection.error().message);
     }
-    c = containers_[id].get();
-    if (!record) co_return failed(record.error());
-    c->record = *record;
+    if (!connection) {
+        record = co_await runtime_.start(spec_of(*c));
+        if (containers_.find(id) == containers_.end()) {
+            // Removed (rm -f) while its task was starting: release the task it got.
+            if (record) (void)co_await runtime_.remove(*record);
+            co_return make_error(Errc::not_found, "No such container: " + id);
+        }
+        c = containers_[id].get();
+        if (!record) co_return failed(record.error());
+        c->record = *record;
+    }
 
-    if (record->exited_with) {
+    if (!connection && record->exited_with) {
         // Ran and ended before its agent was reachable (only without --hold): its output is
         // what the platform recorded.
         auto lines = co_await runtime_.recorded_logs(*record);
@@ -505,7 +538,8 @@ asio::awaitable<Status> Engine::start_container(std::string id) {
         co_return ok();
     }
 
-    auto connection = co_await agentclient::Connection::connect(executor_, endpoint_of(*record));
+    if (!connection)
+        connection = co_await agentclient::Connection::connect(executor_, endpoint_of(*record));
     if (!connection) {
         co_await runtime_.stop(*record, SIGKILL, std::chrono::milliseconds(0));
         co_return failed(connection.error().wrap("container " + id + ": agent"));
@@ -683,7 +717,18 @@ asio::awaitable<void> Engine::monitor(std::string id, std::uint64_t run,
     auto it = containers_.find(id);
     if (it == containers_.end() || live_ref->run != run) co_return;
     spdlog::info("container {}: connection to its agent ended; waiting for the task", id);
-    auto exited = co_await runtime_.wait(it->second->record);
+    // A lingering task does not end with its main process, whose end the agent would have
+    // reported: without the agent, the platform stops the task and tells its status.
+    runtime::ContainerRecord record = it->second->record;
+    Result<runtime::ExitInfo> exited = make_error(Errc::unavailable, "not yet");
+    if (record.lingers) {
+        record.keep_alive = true;
+        exited = co_await runtime_.stop(record, SIGTERM, std::chrono::seconds(0));
+        if (auto again = containers_.find(id); again != containers_.end())
+            again->second->record.lingers = false;  // its task is gone
+    } else {
+        exited = co_await runtime_.wait(record);
+    }
     if (exited)
         on_exit(id, run, exited->exit_code, exited->reason);
     else
@@ -707,6 +752,14 @@ void Engine::on_exit(const std::string& id, std::uint64_t run, int exit_code,
     c.state.health.reset();
     ++l.exits;
     l.last_exit = exit_code;
+    if (c.record.lingers) {
+        // The task outlives the main process, but Docker ends every process of a container
+        // with it: execs still running are killed.
+        for (auto& [eid, e] : execs_)
+            if (e->container_id == id && e->running)
+                if (auto session = e->session.lock()) session->signal(SIGKILL);
+        asio::co_spawn(executor_, end_linger(id, run), asio::detached);
+    }
     if (l.connection) l.connection->close();
     l.connection.reset();
     l.monitor.reset();
@@ -721,6 +774,30 @@ void Engine::on_exit(const std::string& id, std::uint64_t run, int exit_code,
     publish(c, "die", {{"exitCode", std::to_string(exit_code)}});
     state_changed();
     if (c.host.auto_remove) asio::co_spawn(executor_, auto_remove(id), asio::detached);
+}
+
+asio::awaitable<void> Engine::end_linger(std::string id, std::uint64_t run) {
+    auto live_ref = live_[id];
+    if (co_await wait_run_end(live_ref, run, live_ref->exits, options_.restart_linger))
+        co_return;  // started again, or removed
+    auto it = containers_.find(id);
+    if (it == containers_.end() || shutting_down_ || live_ref->starting || it->second->running())
+        co_return;
+    // No main process to signal: the platform stops the idle agent.
+    runtime::ContainerRecord idle = it->second->record;
+    idle.keep_alive = true;
+    if (auto stopped = co_await runtime_.stop(idle, SIGTERM, std::chrono::seconds(0)); !stopped)
+        spdlog::warn("container {}: ending its task {}: {}", id, idle.task_arn,
+                     stopped.error().message);
+    else
+        spdlog::debug("container {}: task {} ended after lingering {}s", id, idle.task_arn,
+                      options_.restart_linger.count());
+    if (auto again = containers_.find(id); again != containers_.end() &&
+                                           !again->second->running() && !live_ref->starting &&
+                                           again->second->record.task_arn == idle.task_arn) {
+        again->second->record.lingers = false;
+        (void)persist(*again->second);
+    }
 }
 
 asio::awaitable<void> Engine::auto_remove(std::string id) {

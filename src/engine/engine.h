@@ -46,6 +46,10 @@ namespace sockerless::engine {
 struct EngineOptions {
     std::string state_dir;  // containers/<id>/container.log lives under it
     std::chrono::seconds default_stop_timeout{10};
+    // How long the task of an exited container stays up so that starting the container again
+    // runs it in the same task (GitLab starts its build container once per stage); 0: every
+    // start gets a new task. Not for AutoRemove containers, which never start again.
+    std::chrono::seconds restart_linger{60};
 };
 
 // POST /containers/create, parsed and validated by the route.
@@ -217,6 +221,9 @@ private:
     boost::asio::awaitable<bool> wait_run_end(std::shared_ptr<Live> l, std::uint64_t run,
                                               std::uint64_t exits, std::chrono::seconds limit);
     boost::asio::awaitable<void> health_checks(std::string id, std::uint64_t run);
+    // Ends the task that run `run` left up, unless the container starts again (or is removed)
+    // within EngineOptions::restart_linger.
+    boost::asio::awaitable<void> end_linger(std::string id, std::uint64_t run);
     // Runs argv in the container; its exit code (SIGKILLed after `timeout`).
     boost::asio::awaitable<Result<int>> run_with_timeout(std::string id,
                                                          std::vector<std::string> argv,

@@ -390,6 +390,7 @@ asio::awaitable<void> internal_record(Services& s, Request& req, Exchange& ex) {
     o["InjectionStrategy"] = r.injection.empty() ? s.info.injection : r.injection;
     o["PayloadUri"] = r.payload_uri;
     o["KeepAlive"] = r.keep_alive;
+    o["Lingers"] = r.lingers;
     o["State"] = engine::status_name((*c)->state.status);
     co_await ex.reply_json(200, o);
 }

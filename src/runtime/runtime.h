@@ -36,6 +36,10 @@ struct ContainerSpec {
     // instead of starting the main process at boot: the engine attaches first, so no output is
     // missed. Ignored for keep-alive containers, which have no main process.
     bool hold = false;
+    // The task outlives the main process, so a later start runs it again in the same task
+    // (ContainerRecord::lingers); the engine ends the task when it no longer needs it. Ignored
+    // for keep-alive containers.
+    bool linger = false;
     std::map<std::string, std::string> labels;
     std::string cpu;     // backend units ("256" = 1/4 vCPU); empty: the backend's default
     std::string memory;  // MiB; empty: the backend's default
@@ -52,9 +56,15 @@ struct ContainerRecord {
     std::string injection;    // "efs" or "init-container"
     std::string payload_uri;  // "s3://bucket/key" when the launch went through a payload
     bool keep_alive = false;
+    bool lingers = false;  // the agent outlives the main process (ContainerSpec::linger)
     // Set when the task stopped before its agent was up but its main container had run: the
     // container ran and exited (e.g. `true`), which is not a failure to start.
     std::optional<int> exited_with;
+};
+
+struct MainState {
+    bool running = false;
+    std::optional<int> exit_code;  // of the last run, once one ended
 };
 
 struct ExitInfo {
@@ -89,6 +99,9 @@ public:
     // serves logs).
     virtual boost::asio::awaitable<Result<std::vector<LogLine>>> recorded_logs(
         ContainerRecord record) = 0;
+    // What the agent of a task that is up tells of the main process: for a lingering task, whose
+    // main process may have ended while no daemon watched.
+    virtual boost::asio::awaitable<Result<MainState>> main_state(ContainerRecord record) = 0;
 };
 
 }  // namespace sockerless::runtime

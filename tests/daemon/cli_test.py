@@ -5,6 +5,7 @@ process's. Run by ctest as daemon_cli_test."""
 
 import json
 import os
+import random
 import sys
 import time
 import unittest
@@ -27,6 +28,13 @@ def tearDownModule():
 
 def docker(*args, **kw):
     return S.docker(*args, **kw)
+
+
+def internal(cid):
+    """The backend's record of a container (GET /internal/v1/containers/{id})."""
+    status, _, body = S.daemon.request("GET", f"/internal/v1/containers/{cid}")
+    assert status == 200, body
+    return json.loads(body)
 
 
 def run_detached(*cmd, extra=()):
@@ -176,6 +184,27 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(docker("start", "-a", cid).stdout, "once\n")
         self.assertEqual(docker("start", "-a", cid).stdout, "once\n")
         self.assertEqual(docker("logs", cid, check=True).stdout, "once\nonce\n")
+        docker("rm", cid, check=True)
+
+    def test_start_again_runs_in_the_same_task(self):
+        # The task of an exited container lingers (--restart-linger, 60 s by default): starting
+        # the container again runs its command in that task, as GitLab Runner starts its build
+        # container once per stage. Processes that exec started die with the main process.
+        tag = str(random.randrange(10**6, 10**7))
+        mark = f"/tmp/sockerless-linger-{tag}"
+        script = f"if [ -e {mark} ]; then ps -o args; rm -f {mark}; else touch {mark}; exec sleep 300; fi"
+        cid = run_detached("sh", "-c", script)
+        first = internal(cid)
+        self.assertTrue(first["Lingers"], first)
+        docker("exec", "-d", cid, "sleep", "9" + tag, check=True)
+        docker("stop", "-t", "1", cid, check=True)
+        self.assertEqual(docker("inspect", "--format", "{{.State.ExitCode}}", cid,
+                                check=True).stdout.strip(), "143")
+        second = docker("start", "-a", cid)
+        self.assertEqual(second.returncode, 0, second.stderr)
+        self.assertIn("ps -o args", second.stdout)
+        self.assertNotIn("sleep 9" + tag, second.stdout)
+        self.assertEqual(internal(cid)["TaskArn"], first["TaskArn"])
         docker("rm", cid, check=True)
 
     def test_rename(self):

@@ -6,7 +6,10 @@ ctest as daemon_restart_test."""
 
 import json
 import os
+import random
+import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -77,6 +80,52 @@ class RestartTest(unittest.TestCase):
         code = docker("inspect", "--format", "{{.State.ExitCode}}", running, check=True)
         self.assertEqual(code.stdout.strip(), "143")
         docker("rm", "-f", running, exits_later, created, "exited-five", check=True)
+
+    def test_an_exit_while_the_daemon_is_away_is_found_in_the_lingering_task(self):
+        # The main process ends while no daemon watches; its task lingers (the agent outlives
+        # it), so the restarted daemon asks the agent how it ended.
+        tag = str(random.randrange(10**6, 10**7))
+        cid = docker("run", "-d", S.busybox, "sleep", "8" + tag, check=True).stdout.strip()
+        task = internal(cid)["TaskArn"]
+        S.daemon.kill9()
+        # Anchored: the agent's own command line may carry the command too.
+        main = f"^sleep 8{tag}$"
+        subprocess.run(["pkill", "-TERM", "-f", main], check=True)
+        deadline = time.monotonic() + 60
+        while (subprocess.run(["pgrep", "-f", main], capture_output=True).returncode == 0
+               and time.monotonic() < deadline):
+            time.sleep(0.05)
+        S.daemon.start()
+        fmt = "{{.State.Status}} {{.State.ExitCode}}"
+        self.assertEqual(docker("inspect", "--format", fmt, cid, check=True).stdout.split(),
+                         ["exited", "143"])
+        docker("start", cid, check=True)
+        self.assertEqual(docker("inspect", "--format", fmt, cid, check=True).stdout.split(),
+                         ["running", "0"])
+        self.assertEqual(internal(cid)["TaskArn"], task)
+        docker("rm", "-f", cid, check=True)
+
+    def test_a_lingering_task_ends_and_the_next_start_gets_a_new_one(self):
+        S.daemon.stop()
+        S.daemon.extra_args = ["--restart-linger", "1"]
+        S.daemon.start()
+        try:
+            cid = docker("run", "-d", S.busybox, "echo", "ran", check=True).stdout.strip()
+            self.assertEqual(docker("wait", cid, check=True).stdout.strip(), "0")
+            first = internal(cid)
+            self.assertTrue(first["Lingers"], first)
+            deadline = time.monotonic() + 60
+            while internal(cid)["Lingers"] and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertFalse(internal(cid)["Lingers"])
+            again = docker("start", "-a", cid)
+            self.assertEqual(again.stdout, "ran\n", again.stderr)
+            self.assertNotEqual(internal(cid)["TaskArn"], first["TaskArn"])
+            docker("rm", cid, check=True)
+        finally:
+            S.daemon.stop()
+            S.daemon.extra_args = []
+            S.daemon.start()
 
     def test_a_lost_store_is_rebuilt_from_task_tags(self):
         cid = docker("run", "-d", "--name", "tagged", S.busybox, "sh", "-c",

@@ -83,8 +83,11 @@ Error probe_error(const boost::system::error_code& ec, std::chrono::milliseconds
 
 }  // namespace
 
-asio::awaitable<Status> probe_agent_health(asio::any_io_executor executor, std::string address,
-                                           std::chrono::milliseconds request_timeout) {
+namespace {
+
+// One GET /health: the body of a 200 answer.
+asio::awaitable<Result<std::string>> get_health(asio::any_io_executor executor, std::string address,
+                                                std::chrono::milliseconds request_timeout) {
     Result<AgentAddress> target = parse_address(address);
     if (!target) co_return target.error();
     beast::tcp_stream stream(executor);
@@ -108,7 +111,28 @@ asio::awaitable<Status> probe_agent_health(asio::any_io_executor executor, std::
     if (rec) co_return probe_error(rec, request_timeout);
     const unsigned status = parser.get().result_int();
     if (status != 200) co_return make_error(Errc::unavailable, "HTTP " + std::to_string(status));
+    co_return std::move(parser.get().body());
+}
+
+}  // namespace
+
+asio::awaitable<Status> probe_agent_health(asio::any_io_executor executor, std::string address,
+                                           std::chrono::milliseconds request_timeout) {
+    auto body = co_await get_health(std::move(executor), std::move(address), request_timeout);
+    if (!body) co_return body.error();
     co_return ok();
+}
+
+asio::awaitable<Result<agentproto::Health>> read_agent_health(
+    asio::any_io_executor executor, std::string address,
+    std::chrono::milliseconds request_timeout) {
+    auto body = co_await get_health(std::move(executor), address, request_timeout);
+    if (!body) co_return body.error();
+    auto health = agentproto::parse_health(*body);
+    if (!health)
+        co_return make_error(Errc::invalid_argument, "GET /health of the agent at " + address +
+                                                         ": " + health.error().message);
+    co_return *health;
 }
 
 asio::awaitable<Status> wait_agent_healthy(asio::any_io_executor executor, HealthCheck check,

@@ -20,6 +20,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "agentproto/protocol.h"
 #include "base/error.h"
 
 namespace sockerless::ecs {
@@ -43,6 +44,11 @@ using StoppedReason = std::function<boost::asio::awaitable<std::optional<std::st
 boost::asio::awaitable<Status> probe_agent_health(boost::asio::any_io_executor executor,
                                                   std::string address,
                                                   std::chrono::milliseconds request_timeout);
+// The same request, with the answer read: the agent's account of its main process. Errors as
+// probe_agent_health's, and Errc::invalid_argument for a body that is not the agent's.
+boost::asio::awaitable<Result<agentproto::Health>> read_agent_health(
+    boost::asio::any_io_executor executor, std::string address,
+    std::chrono::milliseconds request_timeout);
 
 // Probes until the agent answers 200. Errors start "ecs: agent injection: " and name the
 // container and the agent address:

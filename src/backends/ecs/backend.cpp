@@ -134,6 +134,7 @@ std::pair<RecoveredTask, std::optional<bool>> recovered_from(const aws::EcsTask&
         } else {
             r.agent_token = env_of(*o, agentproto::kEnvToken).value_or("");
             keep_alive = env_of(*o, agentproto::kEnvKeepAlive).value_or("") == "1";
+            r.lingers = env_of(*o, agentproto::kEnvLinger).value_or("") == "1";
         }
     }
     if (keep_alive) r.keep_alive = *keep_alive;
@@ -242,6 +243,8 @@ asio::awaitable<Result<runtime::ContainerRecord>> EcsBackend::start(runtime::Con
     // A keep-alive agent runs no main process, so there is nothing to hold.
     launch.hold = spec.hold && !launch.keep_alive;
     record.keep_alive = launch.keep_alive;
+    launch.linger = spec.linger && !launch.keep_alive;
+    record.lingers = launch.linger;
     auto token = new_agent_token();
     if (!token) co_return token.error();
     launch.token = *token;
@@ -564,6 +567,14 @@ asio::awaitable<Status> EcsBackend::remove(runtime::ContainerRecord record) {
         if (Status gone = co_await delete_payload(s3_, bucket, key); !gone) co_return gone;
     }
     co_return ok();
+}
+
+asio::awaitable<Result<runtime::MainState>> EcsBackend::main_state(
+    runtime::ContainerRecord record) {
+    auto health =
+        co_await read_agent_health(executor_, record.agent_address, std::chrono::seconds(2));
+    if (!health) co_return wrap(health.error(), record.id, "agent " + record.agent_address);
+    co_return runtime::MainState{health->main_running, health->exit_code};
 }
 
 asio::awaitable<Result<std::vector<runtime::LogLine>>> EcsBackend::recorded_logs(

@@ -82,6 +82,9 @@ struct RecoveredTask {
     std::string injection;    // "efs" or "init-container", from the task's containers
     std::string payload_uri;  // "s3://bucket/key" for a payload launch, else ""
     bool keep_alive = false;
+    // The agent outlives the main process (an inline launch's overrides say so; false for a
+    // payload launch): a RUNNING task may hold an exited container.
+    bool lingers = false;
     std::string last_status;       // ECS's: PROVISIONING, PENDING, RUNNING, ..., STOPPED
     std::optional<int> exit_code;  // the main container's, once the task is STOPPED
     std::optional<std::chrono::system_clock::time_point> started_at;
@@ -114,6 +117,8 @@ public:
         runtime::ContainerRecord record) override;
     boost::asio::awaitable<Status> remove(runtime::ContainerRecord record) override;
     boost::asio::awaitable<Result<std::vector<runtime::LogLine>>> recorded_logs(
+        runtime::ContainerRecord record) override;
+    boost::asio::awaitable<Result<runtime::MainState>> main_state(
         runtime::ContainerRecord record) override;
 
     // The startup sweeper (DESIGN §6): deletes the payloads of every container not in

@@ -8,7 +8,7 @@ add_library(sockerless_ecs_io STATIC
   payload_store.cpp
   task_watcher.cpp)
 target_link_libraries(sockerless_ecs_io PUBLIC sockerless_aws sockerless_boost_impl
-  PRIVATE spdlog::spdlog)
+  sockerless_agentproto PRIVATE spdlog::spdlog)
 sockerless_warnings(sockerless_ecs_io)
 
 if(SOCKERLESS_BUILD_TESTS)

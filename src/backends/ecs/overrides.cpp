@@ -191,7 +191,8 @@ json::object inline_overrides(const ap::LaunchSpec& spec) {
     for (auto [flag, name] :
          {std::pair{spec.tty, ap::kEnvTty}, std::pair{spec.open_stdin, ap::kEnvOpenStdin},
           std::pair{spec.stdin_once, ap::kEnvStdinOnce},
-          std::pair{spec.keep_alive, ap::kEnvKeepAlive}, std::pair{spec.hold, ap::kEnvHold}}) {
+          std::pair{spec.keep_alive, ap::kEnvKeepAlive}, std::pair{spec.hold, ap::kEnvHold},
+          std::pair{spec.linger, ap::kEnvLinger}}) {
         if (flag) env.emplace_back(name_value(name, "1"));
     }
     return wrap_main(std::move(env), agent_command(spec));
