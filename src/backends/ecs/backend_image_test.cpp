@@ -197,16 +197,8 @@ protected:
         sim_ = test::Sim::start(suite->sim, why, "image");
         ASSERT_NE(sim_, nullptr) << why;
         clients_ = std::make_unique<test::SimClients>(io_, sim_->endpoint());
-        logs_aws_ =
-            std::make_unique<aws::AwsClient>(clients_->transport, clients_->provider,
-                                             aws::logs_service_id(), "us-east-1", sim_->endpoint());
-        efs_aws_ =
-            std::make_unique<aws::AwsClient>(clients_->transport, clients_->provider,
-                                             aws::efs_service_id(), "us-east-1", sim_->endpoint());
-        logs_ = std::make_unique<aws::LogsClient>(*logs_aws_);
-        efs_ = std::make_unique<aws::EfsClient>(*efs_aws_);
         ASSERT_TRUE(ok_of(run(io_, clients_->ecs.create_cluster(std::string(kCluster)))));
-        ASSERT_TRUE(ok_of(run(io_, logs_->create_log_group("/sockerless/tasks"))));
+        ASSERT_TRUE(ok_of(run(io_, clients_->logs.create_log_group("/sockerless/tasks"))));
 
         config_.region = "us-east-1";
         config_.cluster = std::string(kCluster);
@@ -232,29 +224,12 @@ protected:
 
     // The agent staged once on EFS, behind a read-only access point, as an operator does.
     void use_efs() {
-        json::object fs_input;
-        fs_input["CreationToken"] = "backend-image-test-agent";
-        auto made_fs = run(io_, efs_aws_->call_rest_json("POST", "/2015-02-01/file-systems", {},
-                                                         std::move(fs_input), "CreateFileSystem"));
-        ASSERT_TRUE(made_fs && made_fs->has_value());
-        const std::string fs_id = aws::parse_file_system(**made_fs).file_system_id;
-        aws::CreateAccessPointRequest ap;
-        ap.file_system_id = fs_id;
-        ap.posix_user = aws::PosixUser{0, 0, {}};
-        ap.root_directory.path = "/sockerless/bin";
-        ap.root_directory.owner_uid = 0;
-        ap.root_directory.owner_gid = 0;
-        ap.root_directory.permissions = "0555";
-        auto made = run(io_, efs_->create_access_point(ap));
-        ASSERT_TRUE(made && made->has_value());
-        auto staged = run(
-            io_, clients_->admin(
-                     "PUT", "/_awssim/efs/" + fs_id + "/sockerless/bin/sockerless-agent?mode=0755",
-                     read_all(suite->agent)));
+        auto staged =
+            run(io_, clients_->stage_agent_on_efs("backend-image-test-agent", suite->agent));
         ASSERT_TRUE(staged && staged->has_value()) << (staged ? staged->error().message : "");
         config_.strategy = InjectionStrategy::efs;
-        config_.efs_filesystem_id = fs_id;
-        config_.efs_access_point_id = (**made).access_point_id;
+        config_.efs_filesystem_id = (**staged).file_system_id;
+        config_.efs_access_point_id = (**staged).access_point_id;
     }
 
     template <class T>
@@ -264,7 +239,7 @@ protected:
 
     std::unique_ptr<EcsBackend> backend() {
         return std::make_unique<EcsBackend>(io_.get_executor(), config_, clients_->ecs,
-                                            clients_->s3, *logs_);
+                                            clients_->s3, clients_->logs);
     }
 
     static runtime::ContainerSpec spec(std::string id, std::vector<std::string> cmd) {
@@ -366,10 +341,6 @@ protected:
     asio::io_context io_;
     std::unique_ptr<test::Sim> sim_;
     std::unique_ptr<test::SimClients> clients_;
-    std::unique_ptr<aws::AwsClient> logs_aws_;
-    std::unique_ptr<aws::AwsClient> efs_aws_;
-    std::unique_ptr<aws::LogsClient> logs_;
-    std::unique_ptr<aws::EfsClient> efs_;
     EcsConfig config_;
 };
 

@@ -26,13 +26,6 @@ constexpr std::string_view kCluster = "recover-test";
 constexpr std::string_view kBucket = "recover-test-payloads";
 constexpr std::string_view kTaskRole = "arn:aws:iam::000000000000:role/recover-test-task";
 
-std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 template <class T>
 std::string why(const std::optional<T>& r) {
     if (!r) return "timeout";
@@ -58,18 +51,10 @@ protected:
         sim_ = test::Sim::start(*sim_path, error);
         ASSERT_NE(sim_, nullptr) << error;
         clients_ = std::make_unique<test::SimClients>(io_, sim_->endpoint());
-        logs_aws_ =
-            std::make_unique<aws::AwsClient>(clients_->transport, clients_->provider,
-                                             aws::logs_service_id(), "us-east-1", sim_->endpoint());
-        efs_aws_ =
-            std::make_unique<aws::AwsClient>(clients_->transport, clients_->provider,
-                                             aws::efs_service_id(), "us-east-1", sim_->endpoint());
-        logs_ = std::make_unique<aws::LogsClient>(*logs_aws_);
-        efs_ = std::make_unique<aws::EfsClient>(*efs_aws_);
 
         auto cluster = run(io_, clients_->ecs.create_cluster(std::string(kCluster)));
         ASSERT_TRUE(cluster && cluster->has_value()) << why(cluster);
-        auto group = run(io_, logs_->create_log_group("/sockerless/tasks"));
+        auto group = run(io_, clients_->logs.create_log_group("/sockerless/tasks"));
         ASSERT_TRUE(group && group->has_value()) << why(group);
         auto bucket = run(io_, clients_->s3.create_bucket(std::string(kBucket)));
         ASSERT_TRUE(bucket && bucket->has_value()) << why(bucket);
@@ -78,25 +63,7 @@ protected:
         ASSERT_TRUE(policy && policy->has_value()) << why(policy);
 
         // The agent staged on EFS behind a read-only access point, as an operator does.
-        json::object fs_input;
-        fs_input["CreationToken"] = "recover-test-agent";
-        auto fs = run(io_, efs_aws_->call_rest_json("POST", "/2015-02-01/file-systems", {},
-                                                    std::move(fs_input), "CreateFileSystem"));
-        ASSERT_TRUE(fs && fs->has_value()) << why(fs);
-        const std::string fs_id = aws::parse_file_system(**fs).file_system_id;
-        aws::CreateAccessPointRequest ap;
-        ap.file_system_id = fs_id;
-        ap.posix_user = aws::PosixUser{0, 0, {}};
-        ap.root_directory.path = "/sockerless/bin";
-        ap.root_directory.owner_uid = 0;
-        ap.root_directory.owner_gid = 0;
-        ap.root_directory.permissions = "0555";
-        auto made = run(io_, efs_->create_access_point(ap));
-        ASSERT_TRUE(made && made->has_value()) << why(made);
-        auto staged = run(
-            io_, clients_->admin(
-                     "PUT", "/_awssim/efs/" + fs_id + "/sockerless/bin/sockerless-agent?mode=0755",
-                     read_all(*agent_path)));
+        auto staged = run(io_, clients_->stage_agent_on_efs("recover-test-agent", *agent_path));
         ASSERT_TRUE(staged && staged->has_value()) << why(staged) << "\nsimulator log:\n"
                                                    << sim_->log();
 
@@ -104,8 +71,8 @@ protected:
         config_.cluster = std::string(kCluster);
         config_.subnets = {"subnet-0123456789abcdef0"};
         config_.strategy = InjectionStrategy::efs;
-        config_.efs_filesystem_id = fs_id;
-        config_.efs_access_point_id = (**made).access_point_id;
+        config_.efs_filesystem_id = (**staged).file_system_id;
+        config_.efs_access_point_id = (**staged).access_point_id;
         config_.task_role_arn = std::string(kTaskRole);
         config_.health_timeout = std::chrono::seconds(20);
         config_.payload_bucket = std::string(kBucket);
@@ -115,7 +82,7 @@ protected:
 
     std::unique_ptr<EcsBackend> backend() {
         return std::make_unique<EcsBackend>(io_.get_executor(), config_, clients_->ecs,
-                                            clients_->s3, *logs_);
+                                            clients_->s3, clients_->logs);
     }
 
     runtime::ContainerRecord start(EcsBackend& b, runtime::ContainerSpec spec) {
@@ -135,10 +102,6 @@ protected:
     boost::asio::io_context io_;
     std::unique_ptr<test::Sim> sim_;
     std::unique_ptr<test::SimClients> clients_;
-    std::unique_ptr<aws::AwsClient> logs_aws_;
-    std::unique_ptr<aws::AwsClient> efs_aws_;
-    std::unique_ptr<aws::LogsClient> logs_;
-    std::unique_ptr<aws::EfsClient> efs_;
     EcsConfig config_;
 };
 

@@ -30,13 +30,6 @@ constexpr std::string_view kCluster = "backend-test";
 constexpr std::string_view kBucket = "backend-test-payloads";
 constexpr std::string_view kTaskRole = "arn:aws:iam::000000000000:role/backend-test-task";
 
-std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 class BackendTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -48,41 +41,16 @@ protected:
         sim_ = test::Sim::start(*sim_path, why);
         ASSERT_NE(sim_, nullptr) << why;
         clients_ = std::make_unique<test::SimClients>(io_, sim_->endpoint());
-        logs_aws_ =
-            std::make_unique<aws::AwsClient>(clients_->transport, clients_->provider,
-                                             aws::logs_service_id(), "us-east-1", sim_->endpoint());
-        efs_aws_ =
-            std::make_unique<aws::AwsClient>(clients_->transport, clients_->provider,
-                                             aws::efs_service_id(), "us-east-1", sim_->endpoint());
-        logs_ = std::make_unique<aws::LogsClient>(*logs_aws_);
-        efs_ = std::make_unique<aws::EfsClient>(*efs_aws_);
 
         ASSERT_TRUE(ok_of(run(io_, clients_->ecs.create_cluster(std::string(kCluster)))));
-        ASSERT_TRUE(ok_of(run(io_, logs_->create_log_group("/sockerless/tasks"))));
+        ASSERT_TRUE(ok_of(run(io_, clients_->logs.create_log_group("/sockerless/tasks"))));
         // The agent staged once on EFS, behind a read-only access point, as an operator does.
-        json::object fs_input;
-        fs_input["CreationToken"] = "backend-test-agent";
-        auto fs = run(io_, efs_aws_->call_rest_json("POST", "/2015-02-01/file-systems", {},
-                                                    std::move(fs_input), "CreateFileSystem"));
-        ASSERT_TRUE(fs && fs->has_value());
-        fs_id_ = aws::parse_file_system(**fs).file_system_id;
-        aws::CreateAccessPointRequest ap;
-        ap.file_system_id = fs_id_;
-        ap.posix_user = aws::PosixUser{0, 0, {}};
-        ap.root_directory.path = "/sockerless/bin";
-        ap.root_directory.owner_uid = 0;
-        ap.root_directory.owner_gid = 0;
-        ap.root_directory.permissions = "0555";
-        auto made = run(io_, efs_->create_access_point(ap));
-        ASSERT_TRUE(made && made->has_value());
-        access_point_ = (**made).access_point_id;
-        auto staged = run(
-            io_, clients_->admin(
-                     "PUT", "/_awssim/efs/" + fs_id_ + "/sockerless/bin/sockerless-agent?mode=0755",
-                     read_all(*agent_path)));
+        auto staged = run(io_, clients_->stage_agent_on_efs("backend-test-agent", *agent_path));
         ASSERT_TRUE(staged && staged->has_value())
             << (staged ? staged->error().message : "") << "\nsimulator log:\n"
             << sim_->log();
+        fs_id_ = (**staged).file_system_id;
+        access_point_ = (**staged).access_point_id;
 
         config_.region = "us-east-1";
         config_.cluster = std::string(kCluster);
@@ -104,7 +72,7 @@ protected:
 
     std::unique_ptr<EcsBackend> backend() {
         return std::make_unique<EcsBackend>(io_.get_executor(), config_, clients_->ecs,
-                                            clients_->s3, *logs_);
+                                            clients_->s3, clients_->logs);
     }
 
     static runtime::ContainerSpec spec(std::string id, std::vector<std::string> cmd) {
@@ -153,10 +121,6 @@ protected:
     asio::io_context io_;
     std::unique_ptr<test::Sim> sim_;
     std::unique_ptr<test::SimClients> clients_;
-    std::unique_ptr<aws::AwsClient> logs_aws_;
-    std::unique_ptr<aws::AwsClient> efs_aws_;
-    std::unique_ptr<aws::LogsClient> logs_;
-    std::unique_ptr<aws::EfsClient> efs_;
     std::string fs_id_;
     std::string access_point_;
     EcsConfig config_;

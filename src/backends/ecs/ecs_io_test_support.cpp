@@ -247,7 +247,39 @@ SimClients::SimClients(boost::asio::io_context& io, const aws::Endpoint& endpoin
       provider(provided(std::move(credentials))),
       ecs_aws(transport, provider, aws::ecs_service_id(), "us-east-1", endpoint),
       s3_aws(transport, provider, aws::s3_service_id(), "us-east-1", endpoint),
+      logs_aws(transport, provider, aws::logs_service_id(), "us-east-1", endpoint),
+      efs_aws(transport, provider, aws::efs_service_id(), "us-east-1", endpoint),
       endpoint_(endpoint) {}
+
+boost::asio::awaitable<Result<SimClients::AgentOnEfs>> SimClients::stage_agent_on_efs(
+    std::string creation_token, std::string agent_path) {
+    boost::json::object input;
+    input["CreationToken"] = std::move(creation_token);
+    auto made_fs = co_await efs_aws.call_rest_json("POST", "/2015-02-01/file-systems", {},
+                                                   std::move(input), "CreateFileSystem");
+    if (!made_fs) co_return made_fs.error();
+    AgentOnEfs out;
+    out.file_system_id = aws::parse_file_system(*made_fs).file_system_id;
+    aws::CreateAccessPointRequest ap;
+    ap.file_system_id = out.file_system_id;
+    ap.posix_user = aws::PosixUser{0, 0, {}};
+    ap.root_directory.path = "/sockerless/bin";
+    ap.root_directory.owner_uid = 0;
+    ap.root_directory.owner_gid = 0;
+    ap.root_directory.permissions = "0555";
+    auto made = co_await efs.create_access_point(ap);
+    if (!made) co_return made.error();
+    out.access_point_id = made->access_point_id;
+    std::ifstream in(agent_path, std::ios::binary);
+    if (!in) co_return make_error(Errc::not_found, "cannot read the agent at " + agent_path);
+    std::stringstream binary;
+    binary << in.rdbuf();
+    auto staged = co_await admin(
+        "PUT", "/_awssim/efs/" + out.file_system_id + "/sockerless/bin/sockerless-agent?mode=0755",
+        binary.str());
+    if (!staged) co_return staged.error();
+    co_return out;
+}
 
 boost::asio::awaitable<Result<std::string>> SimClients::admin(std::string method, std::string path,
                                                               std::string body) {

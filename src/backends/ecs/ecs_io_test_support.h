@@ -23,6 +23,8 @@
 
 #include "aws/client.h"
 #include "aws/ecs_client.h"
+#include "aws/efs_client.h"
+#include "aws/logs_client.h"
 #include "aws/s3_client.h"
 #include "aws/transport.h"
 
@@ -105,12 +107,25 @@ public:
     aws::StaticProvider provider;
     aws::AwsClient ecs_aws;
     aws::AwsClient s3_aws;
+    aws::AwsClient logs_aws;
+    aws::AwsClient efs_aws;
     aws::EcsClient ecs{ecs_aws};
     aws::S3Client s3{s3_aws};
+    aws::LogsClient logs{logs_aws};
+    aws::EfsClient efs{efs_aws};
 
     // An unsigned request to the simulator's admin API; the response body, or an error.
     boost::asio::awaitable<Result<std::string>> admin(std::string method, std::string path,
                                                       std::string body);
+
+    // The agent binary at `agent_path` staged on a new EFS file system behind a read-only
+    // access point rooted at /sockerless/bin, as an operator prepares the efs strategy.
+    struct AgentOnEfs {
+        std::string file_system_id;
+        std::string access_point_id;
+    };
+    boost::asio::awaitable<Result<AgentOnEfs>> stage_agent_on_efs(std::string creation_token,
+                                                                  std::string agent_path);
 
 private:
     aws::Endpoint endpoint_;

@@ -14,12 +14,16 @@ sockerless_warnings(sockerless_ecs_io)
 if(SOCKERLESS_BUILD_TESTS)
   # Against the real simulator and the real agent, found through SOCKERLESS_AWSSIM and
   # SOCKERLESS_AGENT (tests skip, saying so, when a variable is unset).
+  # The simulator as a child process and AWS clients for it, compiled once for every ECS test.
+  add_library(sockerless_ecs_test_support STATIC ecs_io_test_support.cpp)
+  target_link_libraries(sockerless_ecs_test_support PUBLIC sockerless_ecs_io)
+  sockerless_warnings(sockerless_ecs_test_support)
+
   add_executable(ecs_io_test
     agent_health_test.cpp
-    ecs_io_test_support.cpp
     payload_store_test.cpp
     task_watcher_test.cpp)
-  target_link_libraries(ecs_io_test PRIVATE sockerless_ecs_io GTest::gtest_main)
+  target_link_libraries(ecs_io_test PRIVATE sockerless_ecs_test_support GTest::gtest_main)
   sockerless_warnings(ecs_io_test)
   add_dependencies(ecs_io_test sockerless-awssim sockerless-agent)
   # Two properties with one value each: a ';' inside PROPERTIES would split the list.
