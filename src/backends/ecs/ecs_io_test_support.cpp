@@ -254,7 +254,7 @@ SimClients::SimClients(boost::asio::io_context& io, const aws::Endpoint& endpoin
 boost::asio::awaitable<Result<SimClients::AgentOnEfs>> SimClients::stage_agent_on_efs(
     std::string creation_token, std::string agent_path) {
     boost::json::object input;
-    input["CreationToken"] = std::move(creation_token);
+    input["CreationToken"] = creation_token;
     auto made_fs = co_await efs_aws.call_rest_json("POST", "/2015-02-01/file-systems", {},
                                                    std::move(input), "CreateFileSystem");
     if (!made_fs) co_return made_fs.error();
