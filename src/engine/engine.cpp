@@ -719,11 +719,10 @@ asio::awaitable<void> Engine::monitor(std::string id, std::uint64_t run,
     spdlog::info("container {}: connection to its agent ended; waiting for the task", id);
     // A lingering task does not end with its main process, whose end the agent would have
     // reported: without the agent, the platform stops the task and tells its status.
-    runtime::ContainerRecord record = it->second->record;
+    const runtime::ContainerRecord record = it->second->record;
     Result<runtime::ExitInfo> exited = make_error(Errc::unavailable, "not yet");
     if (record.lingers) {
-        record.keep_alive = true;
-        exited = co_await runtime_.stop(record, SIGTERM, std::chrono::seconds(0));
+        exited = co_await stop_lingering_task(record);
         if (auto again = containers_.find(id); again != containers_.end())
             again->second->record.lingers = false;  // its task is gone
     } else {
@@ -776,6 +775,14 @@ void Engine::on_exit(const std::string& id, std::uint64_t run, int exit_code,
     if (c.host.auto_remove) asio::co_spawn(executor_, auto_remove(id), asio::detached);
 }
 
+asio::awaitable<Result<runtime::ExitInfo>> Engine::stop_lingering_task(
+    runtime::ContainerRecord record) {
+    // The agent may have no main process to signal: the platform's own stop (SIGTERM to the
+    // agent, which then ends) is what ends the task, as for a keep-alive container.
+    record.keep_alive = true;
+    co_return co_await runtime_.stop(std::move(record), SIGTERM, std::chrono::seconds(0));
+}
+
 asio::awaitable<void> Engine::end_linger(std::string id, std::uint64_t run) {
     auto live_ref = live_[id];
     if (co_await wait_run_end(live_ref, run, live_ref->exits, options_.restart_linger))
@@ -783,10 +790,8 @@ asio::awaitable<void> Engine::end_linger(std::string id, std::uint64_t run) {
     auto it = containers_.find(id);
     if (it == containers_.end() || shutting_down_ || live_ref->starting || it->second->running())
         co_return;
-    // No main process to signal: the platform stops the idle agent.
-    runtime::ContainerRecord idle = it->second->record;
-    idle.keep_alive = true;
-    if (auto stopped = co_await runtime_.stop(idle, SIGTERM, std::chrono::seconds(0)); !stopped)
+    const runtime::ContainerRecord idle = it->second->record;
+    if (auto stopped = co_await stop_lingering_task(idle); !stopped)
         spdlog::warn("container {}: ending its task {}: {}", id, idle.task_arn,
                      stopped.error().message);
     else

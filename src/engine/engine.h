@@ -224,6 +224,9 @@ private:
     // Ends the task that run `run` left up, unless the container starts again (or is removed)
     // within EngineOptions::restart_linger.
     boost::asio::awaitable<void> end_linger(std::string id, std::uint64_t run);
+    // StopTask for a task whose agent outlives the main process; the exit the platform gives.
+    boost::asio::awaitable<Result<runtime::ExitInfo>> stop_lingering_task(
+        runtime::ContainerRecord record);
     // Runs argv in the container; its exit code (SIGKILLed after `timeout`).
     boost::asio::awaitable<Result<int>> run_with_timeout(std::string id,
                                                          std::vector<std::string> argv,

@@ -113,23 +113,8 @@ def run(peer, *args, input=None):
 
 def api(peer, method, path, body=None):
     """(status, parsed JSON or None) over the peer's socket, API 1.41 (what both serve)."""
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(60)
-        s.connect(PEERS[peer].sock)
-        data = json.dumps(body).encode() if body is not None else b""
-        s.sendall((f"{method} /v1.41{path} HTTP/1.1\r\nHost: d\r\nConnection: close\r\n"
-                   f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n").encode()
-                  + data)
-        raw = b""
-        while True:
-            c = s.recv(65536)
-            if not c:
-                break
-            raw += c
-    head, _, rest = raw.partition(b"\r\n\r\n")
-    status = int(head.split()[1])
-    if b"chunked" in head.lower():
-        rest = harness._dechunk(rest)
+    status, _, rest = harness.unix_request(PEERS[peer].sock, method, "/v1.41" + path,
+                                           b"" if body is None else body, timeout=60)
     try:
         return status, json.loads(rest) if rest.strip() else None
     except ValueError:

@@ -114,38 +114,8 @@ class Daemon:
             return False
 
     def request(self, method, path, body=None, headers=None, timeout=30):
-        """One raw HTTP/1.1 request over the unix socket: (status, headers, body bytes)."""
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            return self._exchange(s, method, path, body, headers, timeout)
-
-    def _exchange(self, s, method, path, body, headers, timeout):
-        s.settimeout(timeout)
-        s.connect(self.sock)
-        data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-        lines = [f"{method} {path} HTTP/1.1", "Host: docker", "Connection: close"]
-        for k, v in (headers or {}).items():
-            lines.append(f"{k}: {v}")
-        if data is not None:
-            lines.append(f"Content-Length: {len(data)}")
-            if not any(k.lower() == "content-type" for k in (headers or {})):
-                lines.append("Content-Type: application/json")
-        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + (data or b""))
-        raw = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            raw += chunk
-        head, _, rest = raw.partition(b"\r\n\r\n")
-        status_line, *header_lines = head.decode("latin-1").split("\r\n")
-        status = int(status_line.split()[1])
-        hdrs = {}
-        for h in header_lines:
-            k, _, v = h.partition(":")
-            hdrs[k.strip().lower()] = v.strip()
-        if hdrs.get("transfer-encoding") == "chunked":
-            rest = _dechunk(rest)
-        return status, hdrs, rest
+        """One raw HTTP/1.1 request over the daemon's socket: (status, headers, body bytes)."""
+        return unix_request(self.sock, method, path, body, headers, timeout)
 
     def kill9(self):
         os.kill(self.proc.pid, signal.SIGKILL)
@@ -184,6 +154,39 @@ class Daemon:
                 return f.read().decode("utf-8", "replace")[-20000:]
         except OSError:
             return ""
+
+
+def unix_request(sock_path, method, path, body=None, headers=None, timeout=30):
+    """One raw HTTP/1.1 request over a unix socket: (status, headers, body bytes), the body
+    dechunked. A body that is not bytes is sent as JSON."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(sock_path)
+        data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+        lines = [f"{method} {path} HTTP/1.1", "Host: docker", "Connection: close"]
+        for k, v in (headers or {}).items():
+            lines.append(f"{k}: {v}")
+        if data is not None:
+            lines.append(f"Content-Length: {len(data)}")
+            if not any(k.lower() == "content-type" for k in (headers or {})):
+                lines.append("Content-Type: application/json")
+        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + (data or b""))
+        raw = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            raw += chunk
+    head, _, rest = raw.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    status = int(status_line.split()[1])
+    hdrs = {}
+    for h in header_lines:
+        k, _, v = h.partition(":")
+        hdrs[k.strip().lower()] = v.strip()
+    if hdrs.get("transfer-encoding") == "chunked":
+        rest = _dechunk(rest)
+    return status, hdrs, rest
 
 
 def _dechunk(data):
